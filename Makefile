@@ -1,0 +1,77 @@
+# Two commands: `make run` (chat with the assistant) and `make test` (every check).
+# Everything else is a step they depend on, each a no-op when its inputs have not changed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV            ?= .venv
+BIN             := $(VENV)/bin
+MODEL           := models/assistant.tar.gz
+CATALOGUE_DB    ?= var/catalogue.db
+CATALOGUE_SOURCE ?= catalogue_sync/demo/catalogue.json
+RASA_PORT       ?= 5005
+ACTIONS_PORT    ?= 5055
+
+export CATALOGUE_DB CATALOGUE_SOURCE RASA_PORT ACTIONS_PORT
+# No network at run time: Rasa's telemetry stays off, TensorFlow stays quiet.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONPATH := $(CURDIR)
+
+RASA := $(BIN)/rasa
+BOT_INPUTS := config.yml $(shell find bot/domain.yml bot/data bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+
+.PHONY: help setup train catalogue run test validate pytest conversation-tests eval bench clean
+
+help:
+	@echo "make run    - set up, train if needed, sync the demo catalogue, start the assistant"
+	@echo "make test   - set up, then every check: data validation, pytest, conversation tests"
+	@echo "make eval   - NLU evaluation on the held-out test set (report in results/)"
+	@echo "make bench  - benchmarks (catalogue sync, NLU latency)"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || { py=$$(scripts/find-python310) && echo "Creating $(VENV) with $$py" && $$py -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade "pip<25" "setuptools<71" wheel
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+# Train only when the bot's data, domain, config or custom NLU components changed.
+train: $(MODEL)
+
+$(MODEL): $(VENV)/.installed $(BOT_INPUTS)
+	@mkdir -p models
+	$(RASA) train --config config.yml --domain bot/domain.yml --data bot/data \
+		--out models --fixed-model-name assistant --quiet
+	@touch $@
+
+catalogue: $(VENV)/.installed
+	@mkdir -p $(dir $(CATALOGUE_DB))
+	$(BIN)/catalogue-sync sync "$(CATALOGUE_SOURCE)" --db "$(CATALOGUE_DB)" || test $$? -eq 4
+
+run: $(MODEL) catalogue
+	@scripts/run-assistant
+
+validate: $(VENV)/.installed
+	$(BIN)/python scripts/validate_data.py
+
+pytest: $(MODEL)
+	$(BIN)/python -m pytest -ra
+
+conversation-tests: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/conversations \
+		--fail-on-prediction-errors --out results/conversations --no-plot
+
+test: validate pytest conversation-tests
+
+eval: $(MODEL)
+	$(BIN)/python -m bench.eval_nlu --model $(MODEL) --out results/nlu-eval
+
+bench: $(MODEL)
+	$(BIN)/python bench/bench_sync.py
+	$(BIN)/python bench/bench_nlu_latency.py --model $(MODEL)
+
+clean:
+	rm -rf models results var/*.db .pytest_cache

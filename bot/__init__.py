@@ -1,0 +1,1 @@
+"""The conversational assistant: domain, training data, NLU components and custom actions."""

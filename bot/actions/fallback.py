@@ -1,0 +1,103 @@
+"""When the bot is unsure what was meant: suggest what it might be, then offer a person."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.catalogue import user_language
+from bot.actions.handoff import contact_details
+
+FALLBACK_INTENT = "nlu_fallback"
+MAX_SUGGESTIONS = 3
+MIN_SUGGESTION_CONFIDENCE = 0.08
+
+# The button title for each intent the bot may suggest, as a domain response (one text per language).
+INTENT_LABELS = {
+    "search_courses": "utter_label_search_courses",
+    "ask_course_detail": "utter_label_ask_course_detail",
+    "ask_eligibility": "utter_label_ask_eligibility",
+    "ask_info_session": "utter_label_ask_info_session",
+    "register_info_session": "utter_label_register_info_session",
+    "cancel_registration": "utter_label_cancel_registration",
+    "human_handoff": "utter_label_human_handoff",
+    "help": "utter_label_help",
+    "faq_cost": "utter_label_faq_cost",
+    "faq_training_allowance": "utter_label_faq_training_allowance",
+    "faq_unemployment_benefits": "utter_label_faq_unemployment_benefits",
+    "faq_equipment_loan": "utter_label_faq_equipment_loan",
+    "faq_childcare": "utter_label_faq_childcare",
+    "faq_certificates": "utter_label_faq_certificates",
+    "faq_language_support": "utter_label_faq_language_support",
+    "faq_accessibility": "utter_label_faq_accessibility",
+    "faq_contact": "utter_label_faq_contact",
+    "faq_opening_hours": "utter_label_faq_opening_hours",
+    "faq_registration_process": "utter_label_faq_registration_process",
+    "faq_diploma_recognition": "utter_label_faq_diploma_recognition",
+    "faq_directions": "utter_label_faq_directions",
+}
+
+
+def response_text(domain: DomainDict, name: str, language: str) -> Optional[str]:
+    """The text of a domain response in a language (the variation conditioned on it)."""
+    for variant in (domain.get("responses") or {}).get(name) or []:
+        for condition in variant.get("condition") or []:
+            if condition.get("name") == "language" and condition.get("value") == language:
+                return variant.get("text")
+    return None
+
+
+def previous_user_intent(tracker: Tracker) -> Optional[str]:
+    """The intent of the user message before the latest one."""
+    user_events = [e for e in tracker.events if e.get("event") == "user"]
+    if len(user_events) < 2:
+        return None
+    return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def suggestions(tracker: Tracker) -> List[str]:
+    """The intents the message most likely meant, among those the bot can suggest."""
+    ranking: List[Dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
+    picked = [
+        r["name"]
+        for r in ranking
+        if r.get("name") in INTENT_LABELS and (r.get("confidence") or 0) >= MIN_SUGGESTION_CONFIDENCE
+    ]
+    return picked[:MAX_SUGGESTIONS]
+
+
+class ActionSuggestIntents(Action):
+    """First miss: "did you mean ...?" with buttons. A second miss in a row: a person's contact."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_suggest_intents"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Sends the suggestions or the contact, in the user's language."""
+        language = user_language(tracker)
+        if previous_user_intent(tracker) == FALLBACK_INTENT:
+            details = contact_details(language)
+            if details is None:
+                dispatcher.utter_message(response="utter_contact_unavailable")
+            else:
+                dispatcher.utter_message(response="utter_still_not_understood", **details)
+            return []
+        buttons = []
+        for intent in suggestions(tracker):
+            title = response_text(domain, INTENT_LABELS[intent], language)
+            if title:
+                buttons.append({"title": title, "payload": f"/{intent}"})
+        if not buttons:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        none_of_these = response_text(domain, "utter_label_none_of_these", language)
+        buttons.append({"title": none_of_these, "payload": "/help"})
+        dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
+        return []

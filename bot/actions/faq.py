@@ -1,0 +1,45 @@
+"""Answers the general questions (cost, allowance, childcare...) with the text staff maintain."""
+
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.catalogue import localized, open_catalogue, user_language
+from bot.actions.handoff import contact_details
+
+FAQ_INTENT_PREFIX = "faq_"
+
+
+class ActionAnswerFaq(Action):
+    """Answers a `faq_<topic>` intent from the catalogue's `faq` table."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_answer_faq"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Sends the answer for the topic, or how to reach the hub when there is none."""
+        language = user_language(tracker)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+        topic = intent[len(FAQ_INTENT_PREFIX):] if intent.startswith(FAQ_INTENT_PREFIX) else None
+        catalogue = open_catalogue()
+        entry = catalogue.faq(topic) if (catalogue and topic) else None
+        answer, answer_language = localized(entry, "answer", language)
+        if answer is None:
+            details = contact_details(language)
+            if details is None:
+                dispatcher.utter_message(response="utter_contact_unavailable")
+            else:
+                dispatcher.utter_message(response="utter_faq_unknown", **details)
+        elif answer_language == language:
+            dispatcher.utter_message(response="utter_faq_answer", answer=answer)
+        else:
+            dispatcher.utter_message(response="utter_faq_answer_other_language", answer=answer)
+        return []

@@ -1,0 +1,89 @@
+"""Keeps the conversation's language (`language` slot) after every user message."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot.language import SUPPORTED_LANGUAGES, choose_language, other_language
+
+CHANGE_LANGUAGE_INTENT = "change_language"
+
+
+def page_language(tracker: Tracker) -> Optional[str]:
+    """The website page's language, sent as `metadata.language` with messages or at session start."""
+    for metadata in (
+        (tracker.latest_message or {}).get("metadata") or {},
+        tracker.get_slot("session_started_metadata") or {},
+    ):
+        language = str(metadata.get("language") or "").lower()[:2]
+        if language in SUPPORTED_LANGUAGES:
+            return language
+    return None
+
+
+def requested_language(tracker: Tracker) -> Optional[str]:
+    """The language asked for in a "change language" message, if that is what the user said.
+
+    Returns "fr", "nl", another code for a language the bot doesn't speak, or None.
+    """
+    latest = tracker.latest_message or {}
+    if (latest.get("intent") or {}).get("name") != CHANGE_LANGUAGE_INTENT:
+        return None
+    for entity in latest.get("entities") or []:
+        if entity.get("entity") == "language_name" and entity.get("value"):
+            return str(entity["value"]).lower()
+    # "Can you speak the other language?": no language named, so the other one.
+    return other_language(tracker.get_slot("language"))
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Runs after every user message (the default action_extract_slots calls it)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Only extraction: the language slots need no validation step."""
+        return await self.get_extraction_events(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        """The slots this action fills on every turn."""
+        return ["language"]
+
+    def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """Chooses the reply language from the message, an explicit request and the page."""
+        requested = requested_language(tracker)
+        language, source = choose_language(
+            current=tracker.get_slot("language"),
+            source=tracker.get_slot("language_source"),
+            guess=(tracker.latest_message or {}).get("language"),
+            requested=requested if requested in SUPPORTED_LANGUAGES else None,
+            page_language=page_language(tracker),
+        )
+        return {"language": language, "language_source": source}
+
+
+class ActionChangeLanguage(Action):
+    """Confirms a language switch, or says which languages the bot speaks."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_change_language"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """The slot was already switched by ValidateSlotMappings; this only answers."""
+        requested = requested_language(tracker)
+        if requested in SUPPORTED_LANGUAGES:
+            dispatcher.utter_message(response="utter_language_changed")
+        else:
+            dispatcher.utter_message(response="utter_language_unsupported")
+        return []

@@ -1,0 +1,185 @@
+"""Which language a message is written in (French or Dutch), and which language the bot answers in.
+
+Used by the NLU component (which adds `language` to the parse output), by the action that keeps
+the `language` slot, and by the NLU evaluation. It depends on lingua and spaCy's language data
+only, never on the action server or the catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any, Dict, Optional, Tuple
+
+SUPPORTED_LANGUAGES: Tuple[str, ...] = ("fr", "nl")
+DEFAULT_LANGUAGE = "fr"
+
+# A conversation only switches language on evidence: two words or more whose language is clear,
+# or one long word that can only be one language ("goedemorgen", "bonjour"). "ok", "oui", "ja",
+# "merci", "1" or an email address say too little: Brussels speakers use them in both languages.
+MIN_CONFIDENCE_SEVERAL_WORDS = 0.75
+MIN_CONFIDENCE_ONE_WORD = 0.9
+MIN_LETTERS_ONE_WORD = 6
+
+# Courtesy words spaCy's stop lists lack but that tell the language at once, even alone.
+SIGNATURE_WORDS = {
+    "fr": {"bonjour", "bonsoir", "salut", "coucou", "merci", "svp", "stp", "oui", "ouais", "non",
+           "accord", "revoir", "bjr", "slt", "cc", "mrc", "formation", "formations", "seance"},
+    "nl": {"hallo", "hoi", "dag", "goeiedag", "goedendag", "goedemorgen", "goeiemorgen", "goedemiddag",
+           "goedenavond", "dankjewel", "dankuwel", "bedankt", "alstublieft", "alsjeblieft", "aub", "ja",
+           "jawel", "nee", "neen", "doei", "opleiding", "opleidingen", "infosessie"},
+}
+# Words Brusselers use whatever language they speak: alone, they say nothing about it.
+NEUTRAL_WORDS = {"ok", "oke", "okay", "yes", "no", "sorry", "thanks", "thx", "hello", "hi", "hey",
+                 "bye", "super", "top", "info", "email", "mail", "gsm", "www", "cool", "nice"}
+
+_EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """The language a text seems to be written in.
+
+    Attributes:
+        code: "fr" or "nl", or None when the text has no words to go on.
+        confidence: the guess's share of the French + Dutch likelihood, from 0.5 to 1.
+        decisive: whether the evidence is strong enough to switch a conversation's language.
+        words: how many words the text has.
+    """
+
+    code: Optional[str]
+    confidence: float
+    decisive: bool
+    words: int
+
+    def as_dict(self) -> Dict[str, Any]:
+        """The guess as the plain dict that goes into the NLU parse output."""
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    # Imported lazily: building the detector is the slow part, done once per process.
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.DUTCH).build()
+
+
+@lru_cache(maxsize=1)
+def _marker_words() -> Dict[str, frozenset]:
+    """Stop words that belong to one of the two languages only (spaCy's language data).
+
+    English stop words are left out of both: "in", "is" or "for" turn up in messages of either
+    language ("une formation in cybersecurity").
+    """
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH
+    from spacy.lang.nl.stop_words import STOP_WORDS as DUTCH
+
+    french = {_fold(w) for w in FRENCH}
+    dutch = {_fold(w) for w in DUTCH}
+    ambiguous = (french & dutch) | {_fold(w) for w in ENGLISH}
+    return {
+        "fr": frozenset((french - ambiguous) | SIGNATURE_WORDS["fr"]),
+        "nl": frozenset((dutch - ambiguous) | SIGNATURE_WORDS["nl"]),
+    }
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words_of(text: str) -> list:
+    """The words of a text, without email addresses, links and numbers."""
+    return _WORD.findall(_EMAIL_OR_URL.sub(" ", text or ""))
+
+
+def detect_language(text: str) -> LanguageGuess:
+    """Guesses whether a message is French or Dutch.
+
+    Args:
+        text: the user's message as typed.
+
+    Returns:
+        The guess, with whether it is decisive enough to switch a conversation's language.
+    """
+    words = words_of(text)
+    if not words:
+        return LanguageGuess(code=None, confidence=0.0, decisive=False, words=0)
+
+    folded = [_fold(w) for w in words]
+    if all(w in NEUTRAL_WORDS or len(w) < 2 for w in folded):
+        return LanguageGuess(code=None, confidence=0.0, decisive=False, words=len(words))
+
+    french_share = 0.5
+    for value in _detector().compute_language_confidence_values(" ".join(words)):
+        if value.language.name == "FRENCH":
+            french_share = value.value
+
+    # Function words are the most reliable clue in short, misspelled or mixed messages
+    # ("jcherche une formation en informatik"): they count for half the verdict when present.
+    markers = _marker_words()
+    french_hits = sum(1 for w in folded if w in markers["fr"])
+    dutch_hits = sum(1 for w in folded if w in markers["nl"])
+    if french_hits + dutch_hits:
+        french_share = 0.5 * french_share + 0.5 * french_hits / (french_hits + dutch_hits)
+    scores = {"fr": french_share, "nl": 1.0 - french_share}
+    code = "fr" if scores["fr"] >= scores["nl"] else "nl"
+    confidence = scores[code]
+    if len(words) >= 2:
+        decisive = confidence >= MIN_CONFIDENCE_SEVERAL_WORDS
+    else:
+        decisive = (
+            len(words[0]) >= MIN_LETTERS_ONE_WORD and confidence >= MIN_CONFIDENCE_ONE_WORD
+        )
+    return LanguageGuess(
+        code=code, confidence=round(confidence, 3), decisive=decisive, words=len(words)
+    )
+
+
+def choose_language(
+    current: Optional[str],
+    source: Optional[str],
+    guess: Optional[Dict[str, Any]],
+    requested: Optional[str] = None,
+    page_language: Optional[str] = None,
+) -> Tuple[str, str]:
+    """Decides the language of the conversation after a user message.
+
+    Args:
+        current: the conversation's language so far.
+        source: how it was chosen: None (nothing yet), "page", "detected" or "explicit".
+        guess: the NLU's `LanguageGuess.as_dict()` for the message, if any.
+        requested: a language the user explicitly asked for ("in het Nederlands aub").
+        page_language: the website page's language (`metadata.language`), a starting point.
+
+    Returns:
+        (language, source) to keep in the conversation.
+    """
+    if requested in SUPPORTED_LANGUAGES:
+        return requested, "explicit"
+    guess = guess or {}
+    guessed = guess.get("code") if guess.get("code") in SUPPORTED_LANGUAGES else None
+    if source == "explicit" and current in SUPPORTED_LANGUAGES:
+        # An explicit choice holds for the rest of the conversation.
+        return current, source
+    if source is None or current not in SUPPORTED_LANGUAGES:
+        if page_language in SUPPORTED_LANGUAGES:
+            if guessed and guess.get("decisive") and guessed != page_language:
+                return guessed, "detected"
+            return page_language, "page"
+        if guessed:
+            return guessed, "detected"
+        return DEFAULT_LANGUAGE, "default"
+    if guessed and guess.get("decisive") and guessed != current:
+        return guessed, "detected"
+    return current, source
+
+
+def other_language(code: Optional[str]) -> str:
+    """The other supported language: what "the other language, please" means."""
+    return "nl" if code == "fr" else "fr"

@@ -1,0 +1,80 @@
+"""NLU tokenizer that splits and lemmatises each message with the French or Dutch rules of spaCy."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.nlu.language_detector import LANGUAGE
+
+
+@lru_cache(maxsize=None)
+def _spacy_pipeline(code: str):
+    # Blank pipelines: tokenizer exceptions (elisions such as "l'inscription", "d'info") and lookup
+    # lemmas from spacy-lookups-data, all offline. No trained spaCy model exists for spaCy 3.4 here.
+    import spacy
+
+    nlp = spacy.blank(code)
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def fold_accents(text: str) -> str:
+    """Lower case without accents: "Séance" -> "seance", so that "seance" matches it."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False
+)
+class BilingualSpacyTokenizer(Tokenizer):
+    """Tokenizes with spaCy's French or Dutch rules, chosen by the message's detected language.
+
+    Each token's lemma is spaCy's lookup lemma, lower-cased and without accents, so that the
+    featurizers see "formations", "Formation" and "formátion" alike.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Defaults of Rasa's tokenizers."""
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "BilingualSpacyTokenizer":
+        """Creates the tokenizer."""
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        """Splits the attribute's text into tokens with lemmas."""
+        text = message.get(attribute)
+        guess = message.get(LANGUAGE) or {}
+        code = guess.get("code") if guess.get("code") in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+        doc = _spacy_pipeline(code)(text)
+        tokens = [
+            Token(t.text, t.idx, lemma=fold_accents(t.lemma_ or t.text))
+            for t in doc
+            if not t.is_space and not (t.is_punct and len(t.text) == 1 and t.text not in "?!")
+        ]
+        return self._apply_token_pattern(tokens)

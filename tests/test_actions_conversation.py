@@ -1,0 +1,116 @@
+"""The conversation actions against a real catalogue filled by the real sync."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions_helpers import make_tracker, run_action
+from bot.actions.faq import ActionAnswerFaq
+from bot.actions.handoff import ActionHumanHandoff
+from bot.actions.language import ActionChangeLanguage, ValidateSlotMappings
+from conftest import SAMPLE_FEED
+
+import json
+
+SAMPLE = json.loads(SAMPLE_FEED.read_text(encoding="utf-8"))
+FAQ = {entry["topic"]: entry for entry in SAMPLE["faq"]}
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_faq_answer_is_the_catalogue_text(catalogue_env, language):
+    tracker = make_tracker("c'est gratuit ?", intent="faq_cost", slots={"language": language})
+    messages, events = run_action(ActionAnswerFaq(), tracker)
+    assert events == []
+    assert [m["response"] for m in messages] == ["utter_faq_answer"]
+    assert messages[0]["answer"] == FAQ["cost"]["answer"][language]
+
+
+def test_faq_answer_reflects_the_catalogue_at_the_time_of_asking(catalogue_env):
+    with sqlite3.connect(catalogue_env) as db:
+        db.execute("update faq set answer_fr = ? where topic = 'childcare'", ("Nouvelle réponse du personnel.",))
+    tracker = make_tracker("garde d'enfants ?", intent="faq_childcare", slots={"language": "fr"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    assert messages[0]["answer"] == "Nouvelle réponse du personnel."
+
+
+def test_faq_answer_missing_in_dutch_is_given_in_french_with_a_note(catalogue_env):
+    with sqlite3.connect(catalogue_env) as db:
+        db.execute("update faq set answer_nl = null where topic = 'childcare'")
+    tracker = make_tracker("kinderopvang?", intent="faq_childcare", slots={"language": "nl"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    assert messages[0]["response"] == "utter_faq_answer_other_language"
+    assert messages[0]["answer"] == FAQ["childcare"]["answer"]["fr"]
+
+
+def test_faq_topic_missing_from_the_catalogue_gives_the_contact(catalogue_env):
+    with sqlite3.connect(catalogue_env) as db:
+        db.execute("delete from faq where topic = 'accessibility'")
+    tracker = make_tracker("rolstoel?", intent="faq_accessibility", slots={"language": "nl"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    assert messages[0]["response"] == "utter_faq_unknown"
+    assert messages[0]["phone"] == SAMPLE["organisation"]["phone"]
+    assert messages[0]["email"] == SAMPLE["organisation"]["email"]
+
+
+def test_no_catalogue_yet_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("CATALOGUE_DB", str(tmp_path / "missing.db"))
+    tracker = make_tracker("c'est gratuit ?", intent="faq_cost", slots={"language": "fr"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    assert [m["response"] for m in messages] == ["utter_contact_unavailable"]
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_handoff_gives_the_hub_contact_in_the_users_language(catalogue_env, language):
+    tracker = make_tracker("je veux parler à quelqu'un", intent="human_handoff", slots={"language": language})
+    messages, _ = run_action(ActionHumanHandoff(), tracker)
+    assert messages[0]["response"] == "utter_human_handoff"
+    organisation = SAMPLE["organisation"]
+    assert messages[0]["phone"] == organisation["phone"]
+    assert messages[0]["organisation"] == organisation["name"]
+    assert messages[0]["opening_hours"] == organisation["opening_hours"][language]
+
+
+def language_events(**kwargs):
+    _, events = run_action(ValidateSlotMappings(), make_tracker(**kwargs))
+    return events
+
+
+def test_page_metadata_sets_the_starting_language():
+    events = language_events(text="ok", slots={"language": "fr", "language_source": None},
+                             language_guess={"code": "nl", "decisive": False}, metadata={"language": "nl"})
+    assert events == [SlotSet("language", "nl"), SlotSet("language_source", "page")]
+
+
+def test_a_clear_dutch_message_switches_to_dutch():
+    events = language_events(text="ik zoek een opleiding", slots={"language": "fr", "language_source": "page"},
+                             language_guess={"code": "nl", "decisive": True})
+    assert events == [SlotSet("language", "nl"), SlotSet("language_source", "detected")]
+
+
+def test_explicit_request_pins_the_language():
+    events = language_events(
+        text="en français svp", intent="change_language",
+        entities=[{"entity": "language_name", "value": "fr"}],
+        slots={"language": "nl", "language_source": "detected"},
+        language_guess={"code": "fr", "decisive": True},
+    )
+    assert events == [SlotSet("language", "fr"), SlotSet("language_source", "explicit")]
+
+
+def test_change_language_without_naming_one_means_the_other():
+    tracker = make_tracker(text="andere taal", intent="change_language",
+                           slots={"language": "nl", "language_source": "detected"},
+                           language_guess={"code": "nl", "decisive": True})
+    _, events = run_action(ValidateSlotMappings(), tracker)
+    assert events == [SlotSet("language", "fr"), SlotSet("language_source", "explicit")]
+
+
+def test_change_to_english_is_answered_with_the_languages_the_bot_speaks():
+    tracker = make_tracker(text="can we speak english", intent="change_language",
+                           entities=[{"entity": "language_name", "value": "en"}],
+                           slots={"language": "nl", "language_source": "detected"})
+    messages, _ = run_action(ActionChangeLanguage(), tracker)
+    assert [m["response"] for m in messages] == ["utter_language_unsupported"]
