@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -43,11 +45,50 @@ def sync_catalogue(source: Path, db_path: Path) -> subprocess.CompletedProcess:
     return result
 
 
+def shift_feed_dates(feed: Dict, weeks: int) -> Dict:
+    """The feed with every date moved by whole weeks (weekdays stay the same)."""
+    delta = timedelta(weeks=weeks)
+
+    def moved(value: str) -> str:
+        if len(value) == 10:
+            return (date.fromisoformat(value) + delta).isoformat()
+        return (datetime.fromisoformat(value) + delta).isoformat()
+
+    feed = json.loads(json.dumps(feed))
+    feed["generated_at"] = moved(feed["generated_at"])
+    for course in feed["courses"]:
+        if course.get("start_date"):
+            course["start_date"] = moved(course["start_date"])
+        for session in course.get("info_sessions") or []:
+            for key in ("starts_at", "ends_at"):
+                if session.get(key):
+                    session[key] = moved(session[key])
+    return feed
+
+
+def sample_feed_from_now() -> Dict:
+    """The shared sample feed, its dates moved so that its first info session is 1 to 2 weeks
+    ahead: tests keep working whatever day they run."""
+    feed = json.loads(SAMPLE_FEED.read_text(encoding="utf-8"))
+    first = min(datetime.fromisoformat(s["starts_at"]) for c in feed["courses"] for s in c["info_sessions"])
+    days_ahead = (first - datetime.now(timezone.utc)).days
+    return shift_feed_dates(feed, weeks=-((days_ahead - 7) // 7))
+
+
 @pytest.fixture(scope="session")
-def sample_catalogue_db(tmp_path_factory) -> Path:
+def sample_feed() -> Dict:
+    """The sample feed as the catalogue fixtures synced it (dates moved to be ahead of now)."""
+    return sample_feed_from_now()
+
+
+@pytest.fixture(scope="session")
+def sample_catalogue_db(tmp_path_factory, sample_feed) -> Path:
     """A SQLite catalogue filled by the real sync from the shared sample feed."""
-    db_path = tmp_path_factory.mktemp("catalogue") / "catalogue.db"
-    sync_catalogue(SAMPLE_FEED, db_path)
+    workdir = tmp_path_factory.mktemp("catalogue")
+    feed_path = workdir / "feed.json"
+    feed_path.write_text(json.dumps(sample_feed, ensure_ascii=False), encoding="utf-8")
+    db_path = workdir / "catalogue.db"
+    sync_catalogue(feed_path, db_path)
     return db_path
 
 

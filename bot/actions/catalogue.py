@@ -51,3 +51,35 @@ def localized(record: Optional[Mapping[str, Any]], field: str, language: str) ->
         if value:
             return str(value), code
     return None, None
+
+
+def search_courses(catalogue, text, filters, limit: int, offset: int):
+    """One page of matching courses and how many match in all.
+
+    Args:
+        catalogue: the read API.
+        text: words to look for, or None.
+        filters: keyword filters of `Catalogue.search_courses` (level, course_format, ...).
+        limit: page size.
+        offset: courses to skip.
+
+    Returns:
+        (courses, total)
+    """
+    courses = catalogue.search_courses(text, limit=limit, offset=offset, **filters)
+    total = catalogue.count_courses(text, **filters) if (courses or offset) else 0
+    return courses, total
+
+
+def staleness_note(dispatcher, catalogue, language: str, now=None) -> None:
+    """Adds the catalogue's date when the last successful sync is older than the configured age."""
+    from datetime import timedelta
+
+    from bot.actions.config import catalogue_max_age_hours
+    from bot.actions.formatting import format_session_time
+
+    age = catalogue.catalogue_age(now)
+    if age is None or age <= timedelta(hours=catalogue_max_age_hours()):
+        return
+    finished = catalogue.last_successful_sync()["finished_at"]
+    dispatcher.utter_message(response="utter_catalogue_stale", date=format_session_time(finished, language))

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.catalogue import user_language
 from bot.actions.handoff import contact_details
+from bot.actions.texts import response_text
 
 FALLBACK_INTENT = "nlu_fallback"
 MAX_SUGGESTIONS = 3
@@ -40,15 +41,6 @@ INTENT_LABELS = {
     "faq_diploma_recognition": "utter_label_faq_diploma_recognition",
     "faq_directions": "utter_label_faq_directions",
 }
-
-
-def response_text(domain: DomainDict, name: str, language: str) -> Optional[str]:
-    """The text of a domain response in a language (the variation conditioned on it)."""
-    for variant in (domain.get("responses") or {}).get(name) or []:
-        for condition in variant.get("condition") or []:
-            if condition.get("name") == "language" and condition.get("value") == language:
-                return variant.get("text")
-    return None
 
 
 def previous_user_intent(tracker: Tracker) -> Optional[str]:

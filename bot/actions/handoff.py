@@ -44,3 +44,22 @@ class ActionHumanHandoff(Action):
         else:
             dispatcher.utter_message(response="utter_human_handoff", **details)
         return []
+
+
+class ActionRegistrationContact(Action):
+    """Says who books or cancels a seat, until registration through the chat exists."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_registration_contact"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Sends the team's contact details in the user's language."""
+        details = contact_details(user_language(tracker))
+        if details is None:
+            dispatcher.utter_message(response="utter_contact_unavailable")
+        else:
+            dispatcher.utter_message(response="utter_registration_by_contact", **details)
+        return []

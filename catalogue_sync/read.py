@@ -1,0 +1,290 @@
+"""The read API the bot's actions use: courses, info sessions, FAQ answers and sync status.
+
+Every method opens its own read-only connection and reads in one transaction, so it sees the
+catalogue as of the last committed sync, never a sync half done.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+
+from catalogue_sync.db import FTS_COLUMNS, JSON_COLUMNS
+from catalogue_sync.errors import CatalogueUnavailable
+from catalogue_sync.utils import default_db_path, fold, iso_date, parse_datetime, utc_iso, utc_now
+
+# Titles weigh most, then topics, then summaries (same order as FTS_COLUMNS).
+_FTS_WEIGHTS = {"title": 10.0, "summary": 2.0, "topics": 5.0}
+_BM25 = "bm25(courses_fts, {})".format(
+    ", ".join(str(_FTS_WEIGHTS[c.split("_")[0]]) for c in FTS_COLUMNS)
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+ACTIVE_COURSE_FIELDS = ("id", "title_fr", "title_nl", "title_en", "topics")
+
+
+def fts_query(text: str) -> Optional[str]:
+    """The FTS5 query for words a user typed: every word must match, as a word or a word's start.
+
+    `cyber securite` becomes `"cyber"* "securite"*`; None when the text has no word at all.
+    """
+    words = _WORD.findall(text or "")
+    return " ".join(f'"{w}"*' for w in words) if words else None
+
+
+class Catalogue:
+    """Read access to the synced catalogue.
+
+    Args:
+        path: The SQLite file; default `CATALOGUE_DB`, else `var/catalogue.db`.
+
+    Every method raises CatalogueUnavailable when there is no usable catalogue at `path`.
+    """
+
+    def __init__(self, path: Union[str, Path, None] = None):
+        self.path = Path(path) if path is not None else default_db_path()
+
+    def __repr__(self) -> str:
+        return f"Catalogue({str(self.path)!r})"
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        if not self.path.exists():
+            raise CatalogueUnavailable(f"no catalogue at {self.path}: run `catalogue-sync sync` first")
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        except sqlite3.Error as e:
+            raise CatalogueUnavailable(f"cannot open the catalogue at {self.path}: {e}") from e
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.create_function("fold", 1, fold, deterministic=True)
+            # One read transaction: all statements of a call see the same committed sync.
+            conn.execute("begin")
+            yield conn
+        except sqlite3.DatabaseError as e:
+            raise CatalogueUnavailable(f"cannot read the catalogue at {self.path}: {e}") from e
+        finally:
+            conn.close()
+
+    def search_courses(
+        self,
+        text: Optional[str] = None,
+        *,
+        topic: Optional[str] = None,
+        level: Optional[str] = None,
+        course_format: Optional[str] = None,
+        teaching_language: Optional[str] = None,
+        starts_after: Union[date, datetime, str, None] = None,
+        starts_before: Union[date, datetime, str, None] = None,
+        max_duration_weeks: Optional[float] = None,
+        limit: int = 5,
+        offset: int = 0,
+    ) -> List[Dict[str, Any]]:
+        """Courses matching words and filters; withdrawn courses are never returned.
+
+        The total number of matches (for "5 of 12") is `count_courses` with the same arguments.
+
+        Args:
+            text: Words to look for in titles, summaries and topics, in French, Dutch or English.
+                Accents and case do not matter; each word also matches as the start of a longer
+                word ("cyber" finds "cybersécurité"); every word must match. Ranked by relevance.
+                Without text, courses come by start date (courses without one last), then id.
+            topic: A topic the course lists (accents and case do not matter).
+            level: "beginner", "intermediate" or "advanced".
+            course_format: "onsite", "online" or "hybrid".
+            teaching_language: "fr", "nl" or "en": a language the course is taught in.
+            starts_after: Courses starting on or after this date.
+            starts_before: Courses starting on or before this date. Courses with no start date
+                (open entry) match any date range.
+            max_duration_weeks: Courses of at most this many weeks (unknown durations excluded).
+            limit: How many courses to return at most.
+            offset: How many matching courses to skip (for paging).
+
+        Returns:
+            Course dicts: every `courses` column, JSON columns decoded, plus `withdrawn` (False).
+        """
+        sql, params, ranked = self._course_query(
+            "c.*", text, topic, level, course_format, teaching_language, starts_after, starts_before,
+            max_duration_weeks,
+        )
+        order = f"{_BM25}, c.id" if ranked else "c.start_date is null, c.start_date, c.id"
+        sql += f" order by {order} limit ? offset ?"
+        with self._reading() as conn:
+            rows = conn.execute(sql, [*params, max(0, int(limit)), max(0, int(offset))]).fetchall()
+        return [_course(row) for row in rows]
+
+    def count_courses(
+        self,
+        text: Optional[str] = None,
+        *,
+        topic: Optional[str] = None,
+        level: Optional[str] = None,
+        course_format: Optional[str] = None,
+        teaching_language: Optional[str] = None,
+        starts_after: Union[date, datetime, str, None] = None,
+        starts_before: Union[date, datetime, str, None] = None,
+        max_duration_weeks: Optional[float] = None,
+    ) -> int:
+        """How many courses `search_courses` would find with the same arguments, all pages together."""
+        sql, params, _ = self._course_query(
+            "count(*)", text, topic, level, course_format, teaching_language, starts_after, starts_before,
+            max_duration_weeks,
+        )
+        with self._reading() as conn:
+            return conn.execute(sql, params).fetchone()[0]
+
+    @staticmethod
+    def _course_query(
+        columns, text, topic, level, course_format, teaching_language, starts_after, starts_before,
+        max_duration_weeks,
+    ) -> Tuple[str, List[Any], bool]:
+        where, params = ["c.withdrawn_at is null"], []
+        match = fts_query(text) if text else None
+        if match:
+            sql = f"select {columns} from courses_fts join courses c on c.rowid = courses_fts.rowid"
+            where.append("courses_fts match ?")
+            params.append(match)
+        else:
+            sql = f"select {columns} from courses c"
+        if topic:
+            where.append("exists (select 1 from json_each(c.topics) t where fold(t.value) = ?)")
+            params.append(fold(topic))
+        if level:
+            where.append("c.level = ?")
+            params.append(level)
+        if course_format:
+            where.append("c.format = ?")
+            params.append(course_format)
+        if teaching_language:
+            where.append("exists (select 1 from json_each(c.teaching_languages) l where l.value = ?)")
+            params.append(teaching_language)
+        if starts_after:
+            where.append("(c.start_date is null or c.start_date >= ?)")
+            params.append(iso_date(starts_after))
+        if starts_before:
+            where.append("(c.start_date is null or c.start_date <= ?)")
+            params.append(iso_date(starts_before))
+        if max_duration_weeks is not None:
+            where.append("c.duration_weeks <= ?")
+            params.append(float(max_duration_weeks))
+        return f"{sql} where {' and '.join(where)}", params, bool(match)
+
+    def get_course(self, course_id: str) -> Optional[Dict[str, Any]]:
+        """One course by id, withdrawn or not (see its `withdrawn` flag); None if never seen."""
+        with self._reading() as conn:
+            row = conn.execute("select * from courses where id = ?", [course_id]).fetchone()
+        return _course(row) if row else None
+
+    def next_info_sessions(
+        self, course_id: str, *, now: Optional[datetime] = None, limit: int = 3
+    ) -> List[Dict[str, Any]]:
+        """The course's coming info sessions: scheduled, starting after `now`, soonest first.
+
+        Args:
+            course_id: The course.
+            now: An aware datetime; default the current time.
+            limit: How many sessions at most.
+
+        Returns:
+            Session dicts (every `info_sessions` column) with `seats_left`: capacity minus the
+            active registrations, never below 0. Full sessions are included, with 0 seats left.
+            A withdrawn course has none.
+        """
+        moment = utc_iso(now) if now is not None else utc_iso(utc_now())
+        with self._reading() as conn:
+            booked = (
+                "(select count(*) from registrations r where r.session_id = s.id and r.status = 'active')"
+                if _has_table(conn, "registrations") else "0"
+            )
+            rows = conn.execute(
+                f"""select s.*, max(0, s.capacity - {booked}) as seats_left
+                from info_sessions s join courses c on c.id = s.course_id
+                where s.course_id = ? and s.status = 'scheduled' and s.starts_at > ?
+                  and c.withdrawn_at is null
+                order by s.starts_at, s.id limit ?""",
+                [course_id, moment, max(0, int(limit))],
+            ).fetchall()
+        return [_decode("info_sessions", row) for row in rows]
+
+    def active_courses(self) -> List[Dict[str, Any]]:
+        """Every course not withdrawn: id, title_fr, title_nl, title_en and topics (a list)."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                f"select {', '.join(ACTIVE_COURSE_FIELDS)} from courses where withdrawn_at is null order by id"
+            ).fetchall()
+        return [_decode("courses", row) for row in rows]
+
+    def faq(self, topic: str) -> Optional[Dict[str, Any]]:
+        """The FAQ entry for a topic (question_fr, answer_fr, answer_nl, ...), or None."""
+        with self._reading() as conn:
+            row = conn.execute("select * from faq where topic = ?", [topic]).fetchone()
+        return _decode("faq", row) if row else None
+
+    def organisation(self) -> Optional[Dict[str, Any]]:
+        """The hub's details (name, phone, email, address, opening_hours_fr, ...), or None."""
+        with self._reading() as conn:
+            row = conn.execute("select * from organisation order by id limit 1").fetchone()
+        return _decode("organisation", row) if row else None
+
+    def last_successful_sync(self) -> Optional[Dict[str, Any]]:
+        """The latest `sync_runs` row whose outcome is ok or unchanged, or None if there is none."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "select * from sync_runs where outcome in ('ok', 'unchanged') order by id desc limit 1"
+            ).fetchone()
+        return _decode("sync_runs", row) if row else None
+
+    def catalogue_age(self, now: Optional[datetime] = None) -> Optional[timedelta]:
+        """Time since the catalogue was last confirmed in step with its feed, or None if never.
+
+        Args:
+            now: An aware datetime; default the current time.
+        """
+        last = self.last_successful_sync()
+        if last is None:
+            return None
+        return (now or datetime.now(timezone.utc)) - parse_datetime(last["finished_at"])
+
+    def sync_runs(self, limit: int = 5) -> List[Dict[str, Any]]:
+        """The latest sync runs, newest first."""
+        with self._reading() as conn:
+            rows = conn.execute("select * from sync_runs order by id desc limit ?", [max(0, int(limit))]).fetchall()
+        return [_decode("sync_runs", row) for row in rows]
+
+    def summary(self, now: Optional[datetime] = None) -> Dict[str, int]:
+        """Counts for staff: active and withdrawn courses, upcoming scheduled and cancelled sessions."""
+        moment = utc_iso(now or utc_now())
+        with self._reading() as conn:
+            row = conn.execute(
+                """select
+                  (select count(*) from courses where withdrawn_at is null),
+                  (select count(*) from courses where withdrawn_at is not null),
+                  (select count(*) from info_sessions s join courses c on c.id = s.course_id
+                    where s.status = 'scheduled' and s.starts_at > ? and c.withdrawn_at is null),
+                  (select count(*) from info_sessions where status = 'cancelled' and starts_at > ?)""",
+                [moment, moment],
+            ).fetchone()
+        keys = ("active_courses", "withdrawn_courses", "upcoming_sessions", "cancelled_sessions")
+        return dict(zip(keys, row))
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [name]).fetchone() is not None
+
+
+def _decode(table: str, row: sqlite3.Row) -> Dict[str, Any]:
+    record = dict(row)
+    for column in JSON_COLUMNS.get(table, ()):
+        if record.get(column) is not None:
+            record[column] = json.loads(record[column])
+    return record
+
+
+def _course(row: sqlite3.Row) -> Dict[str, Any]:
+    record = _decode("courses", row)
+    record["withdrawn"] = record.get("withdrawn_at") is not None
+    return record

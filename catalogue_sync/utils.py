@@ -1,0 +1,68 @@
+"""Small helpers shared by the sync and the read API: times, JSON columns, text folding."""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Optional, Union
+
+DEFAULT_DB_PATH = Path("var") / "catalogue.db"
+LANGUAGES = ("fr", "nl", "en")
+
+
+def default_db_path() -> Path:
+    """Where the catalogue lives: `CATALOGUE_DB`, else `var/catalogue.db` under the current directory."""
+    return Path(os.environ.get("CATALOGUE_DB") or DEFAULT_DB_PATH)
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC, to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def parse_datetime(text: str) -> datetime:
+    """Reads an ISO 8601 date-time that carries a UTC offset (`Z` allowed).
+
+    Raises:
+        ValueError: the text is not a date-time, or has no UTC offset.
+    """
+    if not isinstance(text, str) or len(text) < 16 or text[10:11] not in ("T", "t", " "):
+        raise ValueError(f"{text!r} is not a date-time like 2027-01-14T10:00:00+01:00")
+    value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{text!r} has no UTC offset (add +01:00, +02:00 or Z)")
+    return value
+
+
+def utc_iso(value: datetime) -> str:
+    """An aware datetime as an ISO 8601 UTC string: these sort in time order in SQL."""
+    if value.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone: pass an aware datetime")
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def iso_date(value: Union[date, datetime, str]) -> str:
+    """A date (or the UTC date of a datetime, or an ISO string) as `YYYY-MM-DD`."""
+    if isinstance(value, datetime):
+        return (value.astimezone(timezone.utc) if value.tzinfo else value).date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return date.fromisoformat(str(value)[:10]).isoformat()
+
+
+def json_column(value: Any) -> Optional[str]:
+    """The text stored in a JSON column: stable (sorted keys) so an unchanged value compares equal."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def fold(text: Optional[str]) -> Optional[str]:
+    """Text without accents, in case-folded form: `Sécurité` and `securite` fold alike."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

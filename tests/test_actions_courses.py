@@ -1,0 +1,215 @@
+"""Course search, details and info sessions against a real catalogue synced from the sample feed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions_helpers import DOMAIN, make_tracker, run_action
+from bot.actions.courses import ActionCourseDetail, ActionInfoSessions, ActionSearchCourses, ActionShowMoreCourses
+from bot.actions.formatting import format_session_time
+from bot.actions.texts import render
+from conftest import sync_catalogue
+
+
+def texts(messages):
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def button_payloads(messages):
+    return [b["payload"] for m in messages for b in m.get("buttons") or []]
+
+
+def search(text, language="fr", entities=None, slots=None):
+    tracker = make_tracker(text, intent="search_courses", entities=entities, slots={"language": language, **(slots or {})})
+    return run_action(ActionSearchCourses(), tracker)
+
+
+def ids_offered(messages):
+    return [json.loads("{" + p.split("{", 1)[1])["course_id"]
+            for p in button_payloads(messages) if p.startswith("/ask_course_detail")]
+
+
+@pytest.mark.parametrize("text", ["je cherche une formation en cybersecurite", "CYBERSÉCURITÉ", "cyberveiligheid opleiding"])
+def test_search_ignores_accents_and_case(catalogue_env, text):
+    messages, events = search(text)
+    assert "dh-soc-analyst-27" in ids_offered(messages)
+    assert any(e["event"] == "slot" and e["name"] == "last_search" and e["value"] for e in events)
+
+
+def test_search_corrects_typos_against_the_catalogue(catalogue_env):
+    messages, _ = search("une formation de programation en pyton")
+    assert "dh-python-nl-27" in ids_offered(messages)
+
+
+def test_search_uses_the_entity_the_nlu_found(catalogue_env):
+    text = "je veux une formation en développement web"
+    messages, _ = search(text, entities=[span(text, "développement web", "topic")])
+    assert "dh-webdev-fullstack-27" in ids_offered(messages)
+
+
+def span(text, part, entity, value=None):
+    start = text.index(part)
+    return {"entity": entity, "value": value or part, "start": start, "end": start + len(part)}
+
+
+def test_search_filters_by_teaching_language(catalogue_env):
+    text = "een opleiding in data in het Engels"
+    entities = [span(text, "Engels", "teaching_language", "en"), span(text, "data", "topic")]
+    messages, _ = search(text, language="nl", entities=entities)
+    offered = ids_offered(messages)
+    assert offered and "dh-data-analyst-en-27" in offered
+
+
+def test_search_shows_at_most_five_and_a_more_button(catalogue_env):
+    messages, events = search("programmation")
+    assert len(ids_offered(messages)) <= 5
+    slot = next(e["value"] for e in events if e["name"] == "last_search")
+    if "/show_more" in button_payloads(messages):
+        more, _ = run_action(ActionShowMoreCourses(), make_tracker("encore", intent="show_more",
+                                                                     slots={"language": "fr", "last_search": slot}))
+        assert set(ids_offered(more)).isdisjoint(ids_offered(messages))
+
+
+def test_vague_search_asks_which_field(catalogue_env):
+    messages, _ = search("je cherche une formation")
+    assert [m["response"] for m in messages] == ["utter_ask_search_topic"]
+
+
+def test_no_result_says_so(catalogue_env):
+    messages, _ = search("boulangerie patisserie")
+    assert messages[0]["response"] == "utter_no_course_found"
+
+
+def test_full_course_is_marked_full(catalogue_env):
+    messages, _ = search("designer UX UI")
+    assert "dh-ux-ui-design-27" in ids_offered(messages)
+    assert render(DOMAIN, "utter_fact_full", "fr") in texts(messages)
+
+
+def test_withdrawn_course_is_never_offered(catalogue_env, sample_feed, tmp_path):
+    feed = json.loads(json.dumps(sample_feed))
+    feed["courses"] = [c for c in feed["courses"] if c["id"] != "dh-ethical-hacking-27"]
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(feed), encoding="utf-8")
+    sync_catalogue(path, catalogue_env)
+    messages, _ = search("ethical hacking")
+    assert "dh-ethical-hacking-27" not in ids_offered(messages)
+    tracker = make_tracker("c'est combien de temps ?", intent="ask_course_detail",
+                           slots={"language": "fr", "course_id": "dh-ethical-hacking-27"})
+    detail, events = run_action(ActionCourseDetail(), tracker)
+    assert detail[0]["response"] == "utter_course_withdrawn"
+    assert SlotSet("course_id", None) in events
+
+
+def detail(text, course_id, language="fr", entities=None):
+    tracker = make_tracker(text, intent="ask_course_detail", entities=entities,
+                           slots={"language": language, "course_id": course_id})
+    return run_action(ActionCourseDetail(), tracker)
+
+
+def test_duration_with_internship(catalogue_env):
+    messages, events = detail("ça dure combien de temps ?", "dh-webdev-fullstack-27")
+    assert texts(messages) == render(DOMAIN, "utter_detail_duration_with_internship", "fr",
+                                     title="Développeur·euse web full stack (JavaScript)", weeks="30", internship="13")
+    assert SlotSet("course_id", "dh-webdev-fullstack-27") in events
+
+
+def test_follow_up_in_dutch_refers_to_the_course_under_discussion(catalogue_env):
+    messages, _ = detail("en waar is het?", "dh-webdev-fullstack-27", language="nl")
+    assert "Rue des Ateliers 14, 1080 Molenbeek-Saint-Jean" in texts(messages)
+    assert texts(messages).startswith("De opleiding ‘Full-stack webontwikkelaar (JavaScript)’")
+
+
+def test_detail_entity_from_nlu_wins(catalogue_env):
+    entities = [{"entity": "course_detail", "value": "cost", "start": 0, "end": 4}]
+    messages, _ = detail("prix ?", "dh-webdev-fullstack-27", entities=entities)
+    assert texts(messages) == render(DOMAIN, "utter_detail_cost_free", "fr",
+                                     title="Développeur·euse web full stack (JavaScript)")
+
+
+def test_course_text_missing_in_french_is_shown_in_dutch_with_a_note(catalogue_env):
+    messages, _ = detail("parle-moi de cette formation", "dh-servicedesk-nl-27")
+    assert "Servicedeskmedewerker ICT" in texts(messages)
+    assert render(DOMAIN, "utter_in_other_language_note", "fr") in texts(messages)
+
+
+def test_field_the_catalogue_lacks_is_not_known_with_the_contact(catalogue_env):
+    with sqlite3.connect(catalogue_env) as db:
+        db.execute("update courses set certificate_fr = null, certificate_nl = null, certificate_en = null "
+                   "where id = 'dh-java-dev-27'")
+    entities = [{"entity": "course_detail", "value": "certificate", "start": 0, "end": 10}]
+    messages, _ = detail("certificat ?", "dh-java-dev-27", entities=entities)
+    assert messages[0]["response"] == "utter_detail_unknown"
+    assert messages[0]["phone"] == "+32 2 555 48 20"
+
+
+def sessions(course_id, language="fr"):
+    tracker = make_tracker("prochaine séance ?", intent="ask_info_session", slots={"language": language, "course_id": course_id})
+    return run_action(ActionInfoSessions(), tracker)
+
+
+def test_info_sessions_in_brussels_time_the_local_way(catalogue_env, sample_feed):
+    course = next(c for c in sample_feed["courses"] if c["id"] == "dh-webdev-fullstack-27")
+    first = course["info_sessions"][0]
+    messages, _ = sessions("dh-webdev-fullstack-27")
+    assert format_session_time(first["starts_at"], "fr") in texts(messages)
+    messages, _ = sessions("dh-webdev-fullstack-27", language="nl")
+    assert format_session_time(first["starts_at"], "nl") in texts(messages)
+    assert " om " in texts(messages) and " uur" in texts(messages)
+
+
+def test_cancelled_sessions_are_not_listed(catalogue_env, sample_feed):
+    course = next(c for c in sample_feed["courses"] if c["id"] == "dh-data-analyst-en-27")
+    cancelled = next(s for s in course["info_sessions"] if s.get("status") == "cancelled")
+    messages, _ = sessions("dh-data-analyst-en-27")
+    assert format_session_time(cancelled["starts_at"], "fr") not in texts(messages)
+
+
+def test_past_sessions_are_not_listed(catalogue_env):
+    past = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    with sqlite3.connect(catalogue_env) as db:
+        db.execute("update info_sessions set starts_at = ? where id = 'dh-webdev-fullstack-27-is1'", (past,))
+    messages, _ = sessions("dh-webdev-fullstack-27")
+    assert format_session_time(past, "fr") not in texts(messages)
+    assert len([line for line in texts(messages).splitlines() if line.startswith("- ")]) == 2
+
+
+def test_seats_left_count_active_registrations(catalogue_env):
+    with sqlite3.connect(catalogue_env) as db:
+        capacity = db.execute("select capacity from info_sessions where id = 'dh-webdev-fullstack-27-is1'").fetchone()[0]
+        db.executemany("insert into registrations (id, session_id, course_id, status) values (?, ?, ?, 'active')",
+                       [(f"r{i}", "dh-webdev-fullstack-27-is1", "dh-webdev-fullstack-27") for i in range(capacity)])
+    messages, _ = sessions("dh-webdev-fullstack-27")
+    first_line = texts(messages).splitlines()[1]
+    assert first_line.endswith(render(DOMAIN, "utter_session_full", "fr"))
+
+
+def test_no_sessions_offers_alternatives_and_contact(catalogue_env):
+    with sqlite3.connect(catalogue_env) as db:
+        db.execute("update info_sessions set status = 'cancelled' where course_id = 'dh-soc-analyst-27'")
+    messages, _ = sessions("dh-soc-analyst-27")
+    responses = [m.get("response") for m in messages]
+    assert responses[0] == "utter_no_sessions"
+    assert "utter_no_sessions_contact" in responses
+    assert "utter_no_sessions_alternatives" in responses
+    alternatives = [p for p in button_payloads(messages) if p.startswith("/ask_course_detail")]
+    assert alternatives and all("dh-soc-analyst-27" not in p for p in alternatives)
+
+
+def test_which_course_when_none_under_discussion(catalogue_env):
+    tracker = make_tracker("c'est quand la séance d'info ?", intent="ask_info_session", slots={"language": "fr"})
+    messages, _ = run_action(ActionInfoSessions(), tracker)
+    assert messages[0]["response"] == "utter_which_course"
+
+
+def test_cost_question_without_a_course_gets_the_general_answer(catalogue_env, sample_feed):
+    tracker = make_tracker("c'est payant ?", intent="ask_course_detail", slots={"language": "fr"},
+                           entities=[{"entity": "course_detail", "value": "cost", "start": 6, "end": 13}])
+    messages, _ = run_action(ActionCourseDetail(), tracker)
+    cost = next(f for f in sample_feed["faq"] if f["topic"] == "cost")
+    assert messages == [{**messages[0], "response": "utter_faq_answer", "answer": cost["answer"]["fr"]}]
