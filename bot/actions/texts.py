@@ -21,7 +21,7 @@ def response_text(domain: DomainDict, name: str, language: str) -> Optional[str]
     return None
 
 
-def render(domain: DomainDict, name: str, language: str, **values: Any) -> str:
+def render(domain: DomainDict, name: str, language: str, /, **values: Any) -> str:
     """A domain response in a language with its {placeholders} filled in.
 
     Raises:
