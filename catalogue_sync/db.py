@@ -15,6 +15,8 @@ from catalogue_sync.feed import Feed, ProgressCallback
 
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 FTS_COLUMNS = ["title_fr", "title_nl", "title_en", "summary_fr", "summary_nl", "summary_en", "topics"]
+# bm25 weight of each FTS column: a word in a title counts most, then topics, then summaries.
+FTS_WEIGHTS = [10.0, 10.0, 10.0, 2.0, 2.0, 2.0, 5.0]
 JSON_COLUMNS = {
     "courses": ("topics", "teaching_languages", "location", "eligibility", "extra"),
     "info_sessions": ("extra",),
@@ -176,8 +178,58 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     db["courses"].create_index(["withdrawn_at", "start_date"], if_not_exists=True)
     db["registrations"].create_index(["session_id", "status"], if_not_exists=True)
     db["sync_runs"].create_index(["outcome"], if_not_exists=True)
-    # replace=True only rebuilds the index when its definition changed.
-    db["courses"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZER, replace=True)
+    _ensure_course_search(db)
+
+
+def _fts_definitions() -> Dict[str, str]:
+    """The search index over courses and the triggers that keep it current, as SQL by name.
+
+    Only courses not withdrawn are indexed, so search never finds a withdrawn one.
+    """
+    columns = ", ".join(f"[{c}]" for c in FTS_COLUMNS)
+    new = ", ".join(f"new.[{c}]" for c in FTS_COLUMNS)
+    old = ", ".join(f"old.[{c}]" for c in FTS_COLUMNS)
+    add = f"INSERT INTO [courses_fts] (rowid, {columns}) SELECT new.rowid, {new} WHERE new.withdrawn_at IS NULL;"
+    remove = (
+        f"INSERT INTO [courses_fts] ([courses_fts], rowid, {columns}) "
+        f"SELECT 'delete', old.rowid, {old} WHERE old.withdrawn_at IS NULL;"
+    )
+    return {
+        "courses_fts": f"CREATE VIRTUAL TABLE [courses_fts] USING FTS5 ({columns}, "
+        f"tokenize='{FTS_TOKENIZER}', content=[courses])",
+        "courses_fts_ai": f"CREATE TRIGGER [courses_fts_ai] AFTER INSERT ON [courses] BEGIN {add} END",
+        "courses_fts_ad": f"CREATE TRIGGER [courses_fts_ad] AFTER DELETE ON [courses] BEGIN {remove} END",
+        "courses_fts_au": f"CREATE TRIGGER [courses_fts_au] AFTER UPDATE OF {columns}, [withdrawn_at] "
+        f"ON [courses] BEGIN {remove} {add} END",
+    }
+
+
+def _ensure_course_search(db: sqlite_utils.Database) -> None:
+    wanted = _fts_definitions()
+    present = {
+        name: sql for name, sql in db.execute(
+            "select name, sql from sqlite_master where name in ({})".format(", ".join("?" * len(wanted))),
+            list(wanted),
+        )
+    }
+    if present == wanted:
+        return
+    # Missing or from another version: rebuild it from the courses table.
+    for name in wanted:
+        if name != "courses_fts":
+            db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+    db.execute("DROP TABLE IF EXISTS [courses_fts]")
+    columns = ", ".join(f"[{c}]" for c in FTS_COLUMNS)
+    with transaction(db):
+        for sql in wanted.values():
+            db.execute(sql)
+        db.execute(
+            f"INSERT INTO [courses_fts] (rowid, {columns}) "
+            f"SELECT rowid, {columns} FROM [courses] WHERE withdrawn_at IS NULL"
+        )
+        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+        # Persisted: `ORDER BY rank` then ranks with these weights, faster than calling bm25().
+        db.execute("INSERT INTO [courses_fts] ([courses_fts], rank) VALUES ('rank', ?)", [f"bm25({weights})"])
 
 
 @contextmanager
@@ -254,37 +306,42 @@ def _existing(db, table: str, key: str, columns: List[str], more: Tuple[str, ...
     return {row[0]: row[1:] for row in db.execute(sql)}
 
 
-def _write(db, table: str, inserts: List[Dict], updates: List[Dict], pk: str, progress=None, done=0, total=0) -> None:
-    for start in range(0, len(inserts), BATCH):
-        db[table].insert_all(inserts[start:start + BATCH], batch_size=BATCH)
+def _upsert(db, table: str, rows: List[Dict[str, Any]], pk: str, progress=None) -> None:
+    """Writes rows (all with the same columns) in batches; `first_seen_at` is only set on insert."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    sql = "INSERT INTO [{}] ({}) VALUES ({}) ON CONFLICT([{}]) DO UPDATE SET {}".format(
+        table,
+        ", ".join(f"[{c}]" for c in columns),
+        ", ".join("?" for _ in columns),
+        pk,
+        ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in (pk, "first_seen_at")),
+    )
+    for start in range(0, len(rows), BATCH):
+        db.conn.executemany(sql, [tuple(row[c] for c in columns) for row in rows[start:start + BATCH]])
         if progress:
-            progress("Saving", done + min(start + BATCH, len(inserts)), total)
-    if updates:
-        db[table].upsert_all(updates, pk=pk, batch_size=BATCH)
+            progress("Saving", min(start + BATCH, len(rows)), len(rows))
 
 
 def _save_courses(db, feed: Feed, now: str, changes: Changes, progress) -> None:
-    existing = _existing(db, "courses", "id", COURSE_CONTENT, more=("withdrawn_at",))
-    inserts, updates = [], []
+    existing = _existing(db, "courses", "id", COURSE_CONTENT, more=("withdrawn_at", "updated_at"))
+    rows = []
     for row in feed.courses:
         old = existing.get(row["id"])
         if old is None:
-            inserts.append({**row, "first_seen_at": now, "updated_at": now, "withdrawn_at": None})
             changes.added.add(row["id"])
+            rows.append({**row, "first_seen_at": now, "updated_at": now, "withdrawn_at": None})
             continue
-        changed = tuple(row[c] for c in COURSE_CONTENT) != old[1:]
+        changed = tuple(row[c] for c in COURSE_CONTENT) != old[2:]
         withdrawn = old[0] is not None
         if withdrawn:
             changes.added.add(row["id"])
         elif changed:
             changes.updated.add(row["id"])
         if changed or withdrawn:
-            update = {**row, "withdrawn_at": None}
-            if changed:
-                update["updated_at"] = now
-            updates.append(update)
-    total = len(inserts) + len(updates)
-    _write(db, "courses", inserts, updates, "id", progress, 0, total)
+            rows.append({**row, "first_seen_at": now, "updated_at": now if changed else old[1], "withdrawn_at": None})
+    _upsert(db, "courses", rows, "id", progress)
     in_feed = {row["id"] for row in feed.courses} | feed.kept_course_ids
     gone = [course_id for course_id, old in existing.items() if old[0] is None and course_id not in in_feed]
     db.conn.executemany("update courses set withdrawn_at = ? where id = ?", [(now, i) for i in gone])
@@ -294,24 +351,22 @@ def _save_courses(db, feed: Feed, now: str, changes: Changes, progress) -> None:
 def _save_sessions(db, feed: Feed, now: str, changes: Changes) -> None:
     existing = _existing(db, "info_sessions", "id", SESSION_CONTENT, more=("cancelled_at",))
     status_at = SESSION_CONTENT.index("status") + 1
-    inserts, updates = [], []
+    rows = []
     for row in feed.sessions:
         old = existing.get(row["id"])
         cancelled = row["status"] == "cancelled"
         if old is None:
-            inserts.append({
-                **row, "first_seen_at": now, "updated_at": now, "cancelled_at": now if cancelled else None,
-            })
             changes.sessions_added.add(row["id"])
+            cancelled_at = now if cancelled else None
         elif tuple(row[c] for c in SESSION_CONTENT) != old[1:]:
             was_cancelled = old[status_at] == "cancelled"
             cancelled_at = (old[0] or now) if (cancelled and was_cancelled) else (now if cancelled else None)
-            updates.append({**row, "updated_at": now, "cancelled_at": cancelled_at})
             (changes.sessions_cancelled if cancelled and not was_cancelled else changes.sessions_updated).add(row["id"])
         else:
             continue
+        rows.append({**row, "first_seen_at": now, "updated_at": now, "cancelled_at": cancelled_at})
         changes.updated.add(row["course_id"])
-    _write(db, "info_sessions", inserts, updates, "id")
+    _upsert(db, "info_sessions", rows, "id")
     in_feed = {row["id"] for row in feed.sessions} | feed.kept_session_ids
     course_at = SESSION_CONTENT.index("course_id") + 1
     gone = [
@@ -329,17 +384,13 @@ def _save_sessions(db, feed: Feed, now: str, changes: Changes) -> None:
 
 def _save_faq(db, feed: Feed, now: str, changes: Changes) -> None:
     existing = _existing(db, "faq", "topic", FAQ_CONTENT)
-    inserts, updates = [], []
+    rows = []
     for row in feed.faq:
         old = existing.get(row["topic"])
-        if old is None:
-            inserts.append({**row, "first_seen_at": now, "updated_at": now})
-        elif tuple(row[c] for c in FAQ_CONTENT) != old:
-            updates.append({**row, "updated_at": now})
-        else:
-            continue
-        changes.faq_changed.add(row["topic"])
-    _write(db, "faq", inserts, updates, "topic")
+        if old is None or tuple(row[c] for c in FAQ_CONTENT) != old:
+            rows.append({**row, "first_seen_at": now, "updated_at": now})
+            changes.faq_changed.add(row["topic"])
+    _upsert(db, "faq", rows, "topic")
     # An answer the hub no longer gives must not be given by the bot either.
     in_feed = {row["topic"] for row in feed.faq} | feed.kept_faq_topics
     gone = [topic for topic in existing if topic not in in_feed]
@@ -350,7 +401,7 @@ def _save_faq(db, feed: Feed, now: str, changes: Changes) -> None:
 def _save_organisation(db, row: Dict[str, Any], now: str, changes: Changes) -> None:
     old = _existing(db, "organisation", "id", ORGANISATION_CONTENT).get(row["id"])
     if old != tuple(row[c] for c in ORGANISATION_CONTENT):
-        db["organisation"].upsert({**row, "updated_at": now}, pk="id")
+        _upsert(db, "organisation", [{**row, "updated_at": now}], "id")
         changes.organisation_changed = True
 
 
@@ -366,7 +417,3 @@ def record_run(db: sqlite_utils.Database, run: Dict[str, Any]) -> int:
     """Adds a row to `sync_runs` and returns its id."""
     return db["sync_runs"].insert(run).last_pk
 
-
-def table_counts(db: sqlite_utils.Database) -> Dict[str, int]:
-    """Rows per catalogue table."""
-    return {name: db[name].count for name in TABLES}

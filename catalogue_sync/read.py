@@ -14,26 +14,28 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
-from catalogue_sync.db import FTS_COLUMNS, JSON_COLUMNS
+from catalogue_sync.db import JSON_COLUMNS
 from catalogue_sync.errors import CatalogueUnavailable
 from catalogue_sync.utils import default_db_path, fold, iso_date, parse_datetime, utc_iso, utc_now
 
-# Titles weigh most, then topics, then summaries (same order as FTS_COLUMNS).
-_FTS_WEIGHTS = {"title": 10.0, "summary": 2.0, "topics": 5.0}
-_BM25 = "bm25(courses_fts, {})".format(
-    ", ".join(str(_FTS_WEIGHTS[c.split("_")[0]]) for c in FTS_COLUMNS)
-)
 _WORD = re.compile(r"\w+", re.UNICODE)
 ACTIVE_COURSE_FIELDS = ("id", "title_fr", "title_nl", "title_en", "topics")
+
+
+PREFIX_MIN_LENGTH = 3
 
 
 def fts_query(text: str) -> Optional[str]:
     """The FTS5 query for words a user typed: every word must match, as a word or a word's start.
 
     `cyber securite` becomes `"cyber"* "securite"*`; None when the text has no word at all.
+    Words shorter than 3 letters match whole words only: as prefixes ("e" of "e-commerce")
+    they would match nearly everything, slowly.
     """
     words = _WORD.findall(text or "")
-    return " ".join(f'"{w}"*' for w in words) if words else None
+    if not words:
+        return None
+    return " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN_LENGTH else f'"{w}"' for w in words)
 
 
 class Catalogue:
@@ -111,7 +113,9 @@ class Catalogue:
             "c.*", text, topic, level, course_format, teaching_language, starts_after, starts_before,
             max_duration_weeks,
         )
-        order = f"{_BM25}, c.id" if ranked else "c.start_date is null, c.start_date, c.id"
+        # `rank` is bm25 with the weights set in ensure_db_shape; a second sort key would make
+        # SQLite compute it for every match instead of letting FTS5 order them.
+        order = "courses_fts.rank" if ranked else "c.start_date is null, c.start_date, c.id"
         sql += f" order by {order} limit ? offset ?"
         with self._reading() as conn:
             rows = conn.execute(sql, [*params, max(0, int(limit)), max(0, int(offset))]).fetchall()

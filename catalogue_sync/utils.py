@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -23,18 +24,40 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?\Z"
+)
+
+
 def parse_datetime(text: str) -> datetime:
-    """Reads an ISO 8601 date-time that carries a UTC offset (`Z` allowed).
+    """Reads an ISO 8601 / RFC 3339 date-time that carries a UTC offset (`Z` allowed).
 
     Raises:
         ValueError: the text is not a date-time, or has no UTC offset.
     """
-    if not isinstance(text, str) or len(text) < 16 or text[10:11] not in ("T", "t", " "):
+    match = _DATE_TIME.match(text) if isinstance(text, str) else None
+    if match is None:
         raise ValueError(f"{text!r} is not a date-time like 2027-01-14T10:00:00+01:00")
-    value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
-    if value.tzinfo is None or value.utcoffset() is None:
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_hours, off_minutes = match.groups()
+    if not zulu and not sign:
         raise ValueError(f"{text!r} has no UTC offset (add +01:00, +02:00 or Z)")
-    return value
+    if sign and second and fraction is None and text[10] == "T" and text[-3] == ":":
+        # The usual shape, 2027-01-14T10:00:00+01:00: the C parser is much faster.
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError as e:
+            raise ValueError(f"{text!r} is not a real date and time ({e})") from None
+    offset = timedelta(0)
+    if sign:
+        offset = timedelta(hours=int(off_hours), minutes=int(off_minutes)) * (-1 if sign == "-" else 1)
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=timezone(offset),
+        )
+    except ValueError as e:
+        raise ValueError(f"{text!r} is not a real date and time ({e})") from None
 
 
 def utc_iso(value: datetime) -> str:

@@ -213,3 +213,21 @@ def test_cost_question_without_a_course_gets_the_general_answer(catalogue_env, s
     messages, _ = run_action(ActionCourseDetail(), tracker)
     cost = next(f for f in sample_feed["faq"] if f["topic"] == "cost")
     assert messages == [{**messages[0], "response": "utter_faq_answer", "answer": cost["answer"]["fr"]}]
+
+
+def test_a_course_naming_the_exact_word_wins_over_prefix_matches(catalogue_env):
+    text = "wanneer is de volgende infosessie voor Java?"
+    tracker = make_tracker(text, intent="ask_info_session", entities=[span(text, "Java", "course")],
+                           slots={"language": "nl"})
+    messages, events = run_action(ActionInfoSessions(), tracker)
+    assert SlotSet("course_id", "dh-java-dev-27") in events
+
+
+def test_follow_up_after_a_search_offers_its_results(catalogue_env):
+    _, events = search("cybersécurité")
+    last = next(e["value"] for e in events if e["name"] == "last_search")
+    tracker = make_tracker("c'est combien de temps ?", intent="ask_course_detail",
+                           slots={"language": "fr", "last_search": last})
+    messages, _ = run_action(ActionCourseDetail(), tracker)
+    assert messages[0]["response"] == "utter_which_course"
+    assert "dh-soc-analyst-27" in ids_offered(messages)

@@ -215,7 +215,8 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
     under discussion.
 
     Returns:
-        (the course, or None; candidates to choose from when the message named several)
+        (the course, or None; candidates to choose from when it is not clear which: the courses
+        the message's words match, or those of the last search)
     """
     latest = tracker.latest_message or {}
     entities = latest.get("entities") or []
@@ -228,6 +229,7 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
     for name in ("course", "topic"):
         for typed in course_search.entity_texts(entities, name, text):
             named.extend(course_search.keywords(typed) or [typed])
+    current = tracker.get_slot("course_id")
     if named:
         known = course_search.vocabulary(catalogue.active_courses())
         words = course_search.correct_spelling(named, known)
@@ -235,14 +237,21 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
         if total == 1:
             return courses[0], []
         if total > 1:
-            current = tracker.get_slot("course_id")
             for course in courses:
                 if course["id"] == current:
                     return course, []
+            # "Java" also starts "JavaScript": a course naming the very words wins.
+            exact = [c for c in courses if set(words) <= course_search.vocabulary([c])]
+            if len(exact) == 1:
+                return exact[0], []
             return None, courses
-    current = tracker.get_slot("course_id")
     if current:
         return catalogue.get_course(current), []
+    last = tracker.get_slot("last_search")
+    if last:
+        request = json.loads(last)
+        courses, _, _ = run_search(catalogue, request, int(request.get("offset", 0)))
+        return None, courses
     return None, []
 
 

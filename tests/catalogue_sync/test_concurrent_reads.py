@@ -1,0 +1,98 @@
+"""A reader during a sync sees the old catalogue or the new one, never half of it."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+
+from conftest import REPO_ROOT
+
+from catalogue_sync.read import Catalogue
+from catalogue_sync.sync import sync_catalogue
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+
+def big_feed(sample, courses: int, renamed: bool = False) -> dict:
+    """The sample's courses repeated to `courses` courses, each with its own ids."""
+    feed = copy.deepcopy(sample)
+    models = sample["courses"]
+    feed["courses"] = []
+    for number in range(courses):
+        course = copy.deepcopy(models[number % len(models)])
+        course["id"] = f"c{number:05d}"
+        if renamed:
+            course["title"]["fr"] = course["title"].get("fr", "") + " (édition 2)"
+        for index, session in enumerate(course["info_sessions"]):
+            session["id"] = f"c{number:05d}-s{index}"
+        feed["courses"].append(course)
+    return feed
+
+
+def test_a_reader_thread_sees_the_old_or_the_new_catalogue(sample, write_feed, db_path):
+    old, new = big_feed(sample, 1500), big_feed(sample, 1900, renamed=True)
+    sync_catalogue(write_feed(old, "old.json"), db_path)
+    catalogue = Catalogue(db_path)
+    old_state = (catalogue.summary(NOW)["active_courses"], catalogue.summary(NOW)["upcoming_sessions"])
+    seen, stop = [], threading.Event()
+
+    def read_in_a_loop():
+        while not stop.is_set():
+            counts = catalogue.summary(NOW)
+            seen.append((time.monotonic(), (counts["active_courses"], counts["upcoming_sessions"])))
+
+    reader = threading.Thread(target=read_in_a_loop)
+    reader.start()
+    try:
+        time.sleep(0.05)
+        started = time.monotonic()
+        report = sync_catalogue(write_feed(new, "new.json"), db_path)
+        finished = time.monotonic()
+        time.sleep(0.05)
+    finally:
+        stop.set()
+        reader.join()
+    new_state = (catalogue.summary(NOW)["active_courses"], catalogue.summary(NOW)["upcoming_sessions"])
+    assert old_state[0] == 1500 and new_state[0] == 1900 and len(report.changes.updated) == 1500
+    during = [state for moment, state in seen if started <= moment <= finished]
+    assert len(during) >= 5, "the reader did not run during the sync"
+    assert {state for _, state in seen} <= {old_state, new_state}
+    assert seen[0][1] == old_state and seen[-1][1] == new_state
+
+
+READER = """
+import sys, time
+from datetime import datetime, timezone
+from catalogue_sync.read import Catalogue
+catalogue = Catalogue(sys.argv[1])
+now = datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    counts = catalogue.summary(now)
+    print(counts["active_courses"], counts["upcoming_sessions"], flush=True)
+"""
+
+
+def test_a_reader_process_sees_the_old_or_the_new_catalogue(sample, write_feed, db_path):
+    old, new = big_feed(sample, 1500), big_feed(sample, 1000)
+    for course in new["courses"]:
+        course["info_sessions"].pop()
+    sync_catalogue(write_feed(old, "old.json"), db_path)
+    catalogue = Catalogue(db_path)
+    old_state = (catalogue.summary(NOW)["active_courses"], catalogue.summary(NOW)["upcoming_sessions"])
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(db_path), "1.5"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    first = reader.stdout.readline()  # the reader is reading: now sync
+    report = sync_catalogue(write_feed(new, "new.json"), db_path)
+    output, _ = reader.communicate(timeout=30)
+    states = {tuple(map(int, line.split())) for line in [first, *output.splitlines()]}
+    assert len(report.changes.withdrawn) == 500
+    new_state = (catalogue.summary(NOW)["active_courses"], catalogue.summary(NOW)["upcoming_sessions"])
+    assert old_state[0] == 1500 and new_state[0] == 1000
+    assert states == {old_state, new_state}
