@@ -107,20 +107,20 @@ def sync(source: Optional[str], db_path: str, dry_run: bool, timeout: float, ret
             "Check that the backend is up and the URL or path is right, "
             "or give it more time with --timeout / --retries.",
             EXIT_UNREACHABLE,
-        )
+        ) from None
     except FeedInvalid as e:
         where = f" (at {e.where})" if e.where else ""
         raise SyncFailed(
             f"the feed from {e.source} was rejected, nothing was changed: {e.reason}{where}. "
             "Ask the backend team to fix the feed; the bot keeps the current catalogue meanwhile.",
             EXIT_FEED_INVALID,
-        )
+        ) from None
     except CatalogueUnavailable as e:
         raise SyncFailed(
             f"{e}. Check the --db path, its permissions and free disk space; "
             "if another sync holds the database, try again when it is done.",
             EXIT_CATALOGUE_UNAVAILABLE,
-        )
+        ) from None
     finally:
         bars.close()
     click.echo(describe_report(report))
@@ -169,7 +169,7 @@ def status(db_path: str, limit: int):
         raise SyncFailed(
             f"{e}. Check the --db path (or CATALOGUE_DB), or run `catalogue-sync sync` to create it.",
             EXIT_CATALOGUE_UNAVAILABLE,
-        )
+        ) from None
     click.echo(f"Catalogue: {db_path}")
     click.echo(
         f"Courses: {counts['active_courses']} active, {counts['withdrawn_courses']} withdrawn; "

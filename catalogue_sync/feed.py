@@ -63,7 +63,9 @@ class Rejection:
 
     def __str__(self) -> str:
         name = self.kind.replace("_", " ")
-        return f"{name} {self.id}: {self.reason}" if self.id else f"{name} at {self.where}: {self.reason}"
+        if self.id:
+            return f"{name} {self.id}: {self.reason}"
+        return f"{name}: {self.reason}" if self.where == self.kind else f"{name} at {self.where}: {self.reason}"
 
     def as_dict(self) -> Dict[str, Optional[str]]:
         """The rejection as stored in `sync_runs.rejected_details`."""
@@ -199,7 +201,7 @@ def parse_feed(body: bytes, source: str) -> Dict[str, Any]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise FeedInvalid(source, f"the feed is not UTF-8 text ({e.reason})", f"byte {e.start}")
+        raise FeedInvalid(source, f"the feed is not UTF-8 text ({e.reason})", f"byte {e.start}") from None
     if not text.strip():
         raise FeedInvalid(source, "the feed is empty")
     try:
@@ -209,7 +211,7 @@ def parse_feed(body: bytes, source: str) -> Dict[str, Any]:
         truncated = e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated string")
         message = e.msg[:-3] if e.msg.endswith(" at") else e.msg
         reason = "the feed is not valid JSON" + (" (it looks truncated)" if truncated else "") + f": {message}"
-        raise FeedInvalid(source, reason, f"line {e.lineno}, column {e.colno}, character {e.pos}")
+        raise FeedInvalid(source, reason, f"line {e.lineno}, column {e.colno}, character {e.pos}") from None
     if not isinstance(document, dict):
         raise FeedInvalid(source, f"the feed is a JSON {type(document).__name__}, not an object", "$")
     if "feed_version" in document and document["feed_version"] != FEED_VERSION:

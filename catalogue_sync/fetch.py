@@ -85,11 +85,11 @@ def _read_file(source: str) -> FetchedFeed:
     try:
         return FetchedFeed(source=str(source), body=path.read_bytes())
     except FileNotFoundError:
-        raise FeedUnreachable(str(source), f"no file at {path.resolve()}")
+        raise FeedUnreachable(str(source), f"no file at {path.resolve()}") from None
     except IsADirectoryError:
-        raise FeedUnreachable(str(source), f"{path.resolve()} is a directory, not a feed file")
+        raise FeedUnreachable(str(source), f"{path.resolve()} is a directory, not a feed file") from None
     except OSError as e:
-        raise FeedUnreachable(str(source), f"cannot read {path.resolve()}: {e.strerror or e}")
+        raise FeedUnreachable(str(source), f"cannot read {path.resolve()}: {e.strerror or e}") from e
 
 
 def _fetch_http(source, etag, last_modified, timeout, retries, backoff, session) -> FetchedFeed:
@@ -117,7 +117,7 @@ def _fetch_http(source, etag, last_modified, timeout, retries, backoff, session)
                 problem = _connection_problem(e, timeout)
                 continue
             except requests.exceptions.RequestException as e:
-                raise FeedUnreachable(source, f"cannot request the feed: {e}")
+                raise FeedUnreachable(source, f"cannot request the feed: {e}") from e
             if response.status_code == 304 and (etag or last_modified):
                 return FetchedFeed(
                     source=source,

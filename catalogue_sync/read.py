@@ -273,7 +273,7 @@ class Catalogue:
                 [moment, moment],
             ).fetchone()
         keys = ("active_courses", "withdrawn_courses", "upcoming_sessions", "cancelled_sessions")
-        return dict(zip(keys, row))
+        return dict(zip(keys, row, strict=True))
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

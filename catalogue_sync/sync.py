@@ -114,6 +114,7 @@ def sync_catalogue(
             if fetched.not_modified:
                 report.not_modified = True
                 report.courses_in_feed = last["courses_in_feed"] or 0
+                run["feed_generated_at"] = last["feed_generated_at"]
                 report.outcome = "dry_run" if dry_run else "unchanged"
                 report.would_be = "unchanged"
                 run.update(etag=fetched.etag, last_modified=fetched.last_modified)

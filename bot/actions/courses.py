@@ -42,11 +42,15 @@ def course_title(course: Dict[str, Any], language: str) -> str:
 
 
 def label(domain: DomainDict, prefix: str, value: Optional[str], language: str) -> Optional[str]:
-    """The words for a catalogue code ("online", "beginner", "nl") in the user's language."""
+    """The words for a catalogue code in the user's language.
+
+    Args:
+        prefix: the responses' common start, e.g. "utter_format_" for utter_format_online.
+    """
     if not value:
         return None
     try:
-        return render(domain, f"utter_{prefix}_{value}", language)
+        return render(domain, f"{prefix}{value}", language)
     except KeyError:
         return value
 
@@ -54,8 +58,8 @@ def label(domain: DomainDict, prefix: str, value: Optional[str], language: str) 
 def course_facts(domain: DomainDict, course: Dict[str, Any], language: str) -> str:
     """One line of key facts: format, level, duration, start date, and full or closed."""
     facts = [
-        label(domain, "format", course.get("format"), language),
-        label(domain, "level", course.get("level"), language),
+        label(domain, "utter_format_", course.get("format"), language),
+        label(domain, "utter_level_", course.get("level"), language),
     ]
     if course.get("duration_weeks"):
         facts.append(render(domain, "utter_fact_weeks", language, weeks=_number(course["duration_weeks"])))
@@ -306,7 +310,7 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str) 
         return render(domain, "utter_detail_hours_per_week", language, title=title, hours=_number(hours))
     if detail == "schedule" and hours and weeks:
         return render(domain, "utter_detail_schedule", language, title=title, hours=_number(hours),
-                      weeks=_number(weeks), format=label(domain, "format", course.get("format"), language) or "")
+                      weeks=_number(weeks), format=label(domain, "utter_format_", course.get("format"), language) or "")
     if detail == "start_date" and course.get("start_date"):
         return render(domain, "utter_detail_start_date", language, title=title,
                       date=format_day(course["start_date"], language))
@@ -331,7 +335,7 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str) 
             return render(domain, "utter_detail_internship", language, title=title, weeks=_number(internship))
         return render(domain, "utter_detail_no_internship", language, title=title)
     if detail == "teaching_languages" and course.get("teaching_languages"):
-        names = [label(domain, "language", code, language) for code in course["teaching_languages"]]
+        names = [label(domain, "utter_language_", code, language) for code in course["teaching_languages"]]
         return render(domain, "utter_detail_teaching_languages", language, title=title, languages=", ".join(names))
     if detail == "prerequisites":
         eligibility = course.get("eligibility") or {}
@@ -436,7 +440,7 @@ def session_line(domain: DomainDict, session: Dict, language: str) -> str:
         seats = render(domain, "utter_session_seats", language, seats=seats_left if seats_left is not None else session.get("capacity"))
     return render(domain, "utter_session_line", language,
                   when=format_session_time(session["starts_at"], language), place=place,
-                  session_language=label(domain, "language", session.get("language"), language) or "",
+                  session_language=label(domain, "utter_language_", session.get("language"), language) or "",
                   seats=seats).replace(" ()", "")
 
 

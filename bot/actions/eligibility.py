@@ -178,7 +178,7 @@ def rule_text(domain: DomainDict, kind: str, values: Dict[str, Any], met: Option
     """One line of the verdict: the rule, in plain words, and whether it is met."""
     values = dict(values)
     if "language" in values:
-        values["language"] = label(domain, "language", values["language"], language)
+        values["language"] = label(domain, "utter_language_", values["language"], language)
     if "diploma" in values:
         values["diploma"] = render(domain, f"utter_diploma_{values['diploma']}", language)
     rule = render(domain, f"utter_rule_{kind}", language, **values)

@@ -9,7 +9,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from conftest import REPO_ROOT
+from catalogue_sync_helpers import REPO_ROOT
 
 from catalogue_sync.read import Catalogue
 from catalogue_sync.sync import sync_catalogue

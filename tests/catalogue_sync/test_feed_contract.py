@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime, timezone
 
 import pytest
-from conftest import DEMO_FEED, SHARED_SCHEMA
+from catalogue_sync_helpers import DEMO_FEED, SHARED_SCHEMA
 
 from catalogue_sync.errors import FeedInvalid
 from catalogue_sync.feed import SCHEMA_PATH, check_feed, parse_feed
@@ -214,9 +214,8 @@ def test_a_rejected_session_keeps_its_previous_version(sample, write_feed, db_pa
     report = sync_catalogue(write_feed(sample), db_path)
     assert report.changes.sessions_cancelled == set()
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("select status, capacity from info_sessions where id = ?", [f"{WEBDEV}-is2"]).fetchone() == (
-            "scheduled", 40,
-        )
+        session = conn.execute("select status, capacity from info_sessions where id = ?", [f"{WEBDEV}-is2"])
+        assert session.fetchone() == ("scheduled", 40)
 
 
 def test_many_problems_in_one_record_are_listed_a_few(sample):

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from conftest import Reply
+from catalogue_sync_helpers import Reply
 
 from catalogue_sync.errors import FeedInvalid, FeedUnreachable
 from catalogue_sync.fetch import fetch_feed

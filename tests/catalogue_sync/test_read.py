@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from catalogue_sync.errors import CatalogueUnavailable
+from catalogue_sync.errors import CatalogueUnavailable, FeedInvalid
 from catalogue_sync.read import Catalogue, fts_query
 from catalogue_sync.sync import sync_catalogue
 
@@ -192,7 +192,7 @@ def test_faq_and_organisation(catalogue, sample):
 def test_last_successful_sync_and_catalogue_age(catalogue, db_path, write_feed):
     last = catalogue.last_successful_sync()
     assert last["outcome"] == "ok" and last["added"] == 24
-    with pytest.raises(Exception):
+    with pytest.raises(FeedInvalid):
         sync_catalogue(write_feed(b"nope", "broken.json"), db_path)
     assert catalogue.last_successful_sync()["id"] == last["id"]
     finished = datetime.fromisoformat(last["finished_at"])

@@ -1,0 +1,84 @@
+"""Catalogue questions through the real REST channel, with the action server reading the catalogue."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.actions.formatting import format_session_time
+from conftest import sync_catalogue
+
+pytestmark = pytest.mark.rest
+
+
+def all_text(replies):
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def titles(replies):
+    return [b["title"] for r in replies for b in r.get("buttons", [])]
+
+
+def test_search_then_follow_up_questions_in_french(servers, sender):
+    replies = servers.send(sender, "je cherche une formation en cybersécurité")
+    assert "Analyste en cybersécurité (SOC)" in titles(replies)
+    replies = servers.send(sender, '/ask_course_detail{"course_id": "dh-soc-analyst-27"}')
+    assert "Analyste en cybersécurité (SOC)" in all_text(replies)
+    assert "ça dure" not in all_text(replies)
+    replies = servers.send(sender, "ça dure combien de temps ?")
+    assert all_text(replies).startswith("La formation « Analyste en cybersécurité (SOC) » dure ")
+    replies = servers.send(sender, "et c'est où exactement ?")
+    assert "a lieu ici" in all_text(replies)
+
+
+def test_search_then_follow_up_questions_in_dutch(servers, sender):
+    replies = servers.send(sender, "ik zoek een opleiding webontwikkeling")
+    assert "Full-stack webontwikkelaar (JavaScript)" in titles(replies)
+    servers.send(sender, '/ask_course_detail{"course_id": "dh-webdev-fullstack-27"}')
+    replies = servers.send(sender, "hoe lang duurt die opleiding?")
+    assert all_text(replies).startswith("De opleiding ‘Full-stack webontwikkelaar (JavaScript)’ duurt ")
+    replies = servers.send(sender, "wanneer is de volgende infosessie?")
+    assert all_text(replies).startswith("Volgende infosessies voor ‘Full-stack webontwikkelaar (JavaScript)’:")
+    assert " uur" in all_text(replies)
+
+
+def test_eligibility_form_asks_only_what_the_course_needs(servers, sender):
+    replies = servers.send(sender, '/ask_eligibility{"course_id": "dh-webdev-fullstack-27"}')
+    assert "Actiris" in all_text(replies)
+    servers.send(sender, "oui")
+    servers.send(sender, "j'habite à Schaerbeek")
+    servers.send(sender, "j'ai 24 ans")
+    replies = servers.send(sender, "B2")
+    verdict = all_text(replies)
+    assert verdict.count("✅") == 4 and "❌" not in verdict
+    assert "séance d'information" in verdict
+
+
+def test_a_course_added_by_a_sync_is_found_without_retraining(servers, sender, sample_feed, tmp_path):
+    feed = json.loads(json.dumps(sample_feed))
+    new_course = json.loads(json.dumps(next(c for c in feed["courses"] if c["id"] == "dh-java-dev-27")))
+    new_course.update({
+        "id": "dh-drone-pilot-27",
+        "title": {"fr": "Télépilote de drones professionnel", "nl": "Professionele dronepiloot"},
+        "summary": {"fr": "Piloter des drones pour l'inspection de bâtiments.", "nl": "Drones besturen voor gebouwinspecties."},
+        "topics": ["drones", "télépilote", "dronepiloot"],
+    })
+    for number, session in enumerate(new_course["info_sessions"], start=1):
+        session["id"] = f"dh-drone-pilot-27-is{number}"
+    feed["courses"].append(new_course)
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
+    sync_catalogue(path, servers.catalogue_db)
+    try:
+        replies = servers.send(sender, "je voudrais devenir télépilote de drones")
+        assert "Télépilote de drones professionnel" in titles(replies)
+        replies = servers.send(sender, '/ask_info_session{"course_id": "dh-drone-pilot-27"}')
+        first = new_course["info_sessions"][0]["starts_at"]
+        assert format_session_time(first, "fr") in all_text(replies)
+        replies = servers.send(sender + "-nl", "zijn er opleidingen voor dronepiloot?")
+        assert "Professionele dronepiloot" in titles(replies)
+    finally:
+        original = tmp_path / "original.json"
+        original.write_text(json.dumps(sample_feed, ensure_ascii=False), encoding="utf-8")
+        sync_catalogue(original, servers.catalogue_db)
