@@ -34,7 +34,7 @@ setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || { py=$$(scripts/find-python310) && echo "Creating $(VENV) with $$py" && $$py -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --upgrade "pip<25" "setuptools<71" wheel
+	$(BIN)/python -m pip install --quiet --upgrade "pip<25"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	@touch $@
 

@@ -288,7 +288,7 @@ def save_feed(
         db: The catalogue.
         feed: The checked feed.
         now: The sync's time (UTC ISO string) for `updated_at`, `withdrawn_at`, `cancelled_at`.
-        progress: Called as progress("Saving", done, total) while it works.
+        progress: Called as progress("Saving courses", done, total) while it works.
     """
     changes = Changes()
     _save_courses(db, feed, now, changes, progress)
@@ -321,7 +321,7 @@ def _upsert(db, table: str, rows: List[Dict[str, Any]], pk: str, progress=None) 
     for start in range(0, len(rows), BATCH):
         db.conn.executemany(sql, [tuple(row[c] for c in columns) for row in rows[start:start + BATCH]])
         if progress:
-            progress("Saving", min(start + BATCH, len(rows)), len(rows))
+            progress("Saving courses", min(start + BATCH, len(rows)), len(rows))
 
 
 def _save_courses(db, feed: Feed, now: str, changes: Changes, progress) -> None:

@@ -99,14 +99,11 @@ def sync_catalogue(
     report = SyncReport(source=source, outcome="dry_run" if dry_run else "ok", started_at=utc_iso(utc_now()))
     db = copy_db_to_memory(db_path) if dry_run else open_db(db_path)
     try:
-        try:
-            ensure_db_shape(db)
-            validators = {}
-            last = last_applied_run(db)
-            if is_url(source) and last and last["source"] == source:
-                validators = {"etag": last["etag"], "last_modified": last["last_modified"]}
-        except sqlite3.Error as e:
-            raise CatalogueUnavailable(f"cannot use the catalogue at {db_path}: {e}") from e
+        ensure_db_shape(db)
+        validators = {}
+        last = last_applied_run(db)
+        if is_url(source) and last and last["source"] == source:
+            validators = {"etag": last["etag"], "last_modified": last["last_modified"]}
         run: Dict[str, Any] = {"source": source, "started_at": report.started_at}
         try:
             fetched = fetch_feed(source, timeout=timeout, retries=retries, backoff=backoff, **validators)
@@ -134,15 +131,14 @@ def sync_catalogue(
             # Validators are kept only when every record was applied: after a partial run the
             # feed is read again, so its rejected records are reported again until fixed.
             run.update(etag=fetched.etag, last_modified=fetched.last_modified)
-        try:
-            with transaction(db):
-                report.changes = save_feed(db, feed, report.started_at, progress)
-                report.would_be = "ok" if report.changes.any else "unchanged"
-                report.outcome = "dry_run" if dry_run else report.would_be
-                _finish(db, report, run, started, dry_run)
-        except sqlite3.Error as e:
-            raise CatalogueUnavailable(f"cannot write the catalogue at {db_path}: {e}") from e
+        with transaction(db):
+            report.changes = save_feed(db, feed, report.started_at, progress)
+            report.would_be = "ok" if report.changes.any else "unchanged"
+            report.outcome = "dry_run" if dry_run else report.would_be
+            _finish(db, report, run, started, dry_run)
         return report
+    except sqlite3.Error as e:
+        raise CatalogueUnavailable(f"cannot use the catalogue at {db_path}: {e}") from e
     finally:
         db.close()
 

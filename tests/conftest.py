@@ -4,64 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import uuid
-from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
 from servers import MODEL, Servers, running_servers
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
-SAMPLE_FEED = SHARED / "catalogue-feed" / "sample.json"
-DEMO_FEED = REPO_ROOT / "catalogue_sync" / "demo" / "catalogue.json"
-
-
-def sync_catalogue(source: Path, db_path: Path) -> subprocess.CompletedProcess:
-    """Runs the real sync CLI, as staff would, into `db_path`."""
-    result = subprocess.run(
-        [sys.executable, "-m", "catalogue_sync", "sync", str(source), "--db", str(db_path)],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        timeout=120,
-    )
-    assert result.returncode in (0, 4), result.stdout + result.stderr
-    return result
-
-
-def shift_feed_dates(feed: Dict, weeks: int) -> Dict:
-    """The feed with every date moved by whole weeks (weekdays stay the same)."""
-    delta = timedelta(weeks=weeks)
-
-    def moved(value: str) -> str:
-        if len(value) == 10:
-            return (date.fromisoformat(value) + delta).isoformat()
-        return (datetime.fromisoformat(value) + delta).isoformat()
-
-    feed = json.loads(json.dumps(feed))
-    feed["generated_at"] = moved(feed["generated_at"])
-    for course in feed["courses"]:
-        if course.get("start_date"):
-            course["start_date"] = moved(course["start_date"])
-        for session in course.get("info_sessions") or []:
-            for key in ("starts_at", "ends_at"):
-                if session.get(key):
-                    session[key] = moved(session[key])
-    return feed
-
-
-def sample_feed_from_now() -> Dict:
-    """The shared sample feed, its dates moved so that its first info session is 1 to 2 weeks
-    ahead: tests keep working whatever day they run."""
-    feed = json.loads(SAMPLE_FEED.read_text(encoding="utf-8"))
-    first = min(datetime.fromisoformat(s["starts_at"]) for c in feed["courses"] for s in c["info_sessions"])
-    days_ahead = (first - datetime.now(timezone.utc)).days
-    return shift_feed_dates(feed, weeks=-((days_ahead - 7) // 7))
+from support import sample_feed_from_now, sync_catalogue
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from actions_helpers import make_tracker, run_action
 from bot.actions.faq import ActionAnswerFaq
 from bot.actions.handoff import ActionHumanHandoff
 from bot.actions.language import ActionChangeLanguage, ValidateSlotMappings
-from conftest import SAMPLE_FEED
+from support import SAMPLE_FEED
 
 import json
 

@@ -13,7 +13,7 @@ from actions_helpers import DOMAIN, make_tracker, run_action
 from bot.actions.courses import ActionCourseDetail, ActionInfoSessions, ActionSearchCourses, ActionShowMoreCourses
 from bot.actions.formatting import format_session_time
 from bot.actions.texts import render
-from conftest import sync_catalogue
+from support import sync_catalogue
 
 
 def texts(messages):
@@ -231,3 +231,16 @@ def test_follow_up_after_a_search_offers_its_results(catalogue_env):
     messages, _ = run_action(ActionCourseDetail(), tracker)
     assert messages[0]["response"] == "utter_which_course"
     assert "dh-soc-analyst-27" in ids_offered(messages)
+
+
+def test_answers_note_the_catalogue_date_when_it_is_stale(catalogue_env, monkeypatch):
+    old = (datetime.now(timezone.utc) - timedelta(days=5)).isoformat()
+    with sqlite3.connect(catalogue_env) as db:
+        db.execute("update sync_runs set finished_at = ?", (old,))
+    monkeypatch.setenv("CATALOGUE_MAX_AGE_HOURS", "48")
+    messages, _ = sessions("dh-webdev-fullstack-27")
+    assert messages[-1]["response"] == "utter_catalogue_stale"
+    assert messages[-1]["date"] == format_session_time(old, "fr")
+    monkeypatch.setenv("CATALOGUE_MAX_AGE_HOURS", "240")
+    messages, _ = sessions("dh-webdev-fullstack-27")
+    assert all(m.get("response") != "utter_catalogue_stale" for m in messages)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.actions.formatting import format_session_time
-from conftest import sync_catalogue
+from support import sync_catalogue
 
 pytestmark = pytest.mark.rest
 

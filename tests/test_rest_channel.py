@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, SAMPLE_FEED
+from support import REPO_ROOT, SAMPLE_FEED
 
 pytestmark = pytest.mark.rest
 
@@ -92,10 +92,20 @@ def test_faq_answers_come_from_the_catalogue_as_it_is_now(servers, sender):
             db.execute("update faq set answer_nl = ? where topic = 'cost'", (faq["cost"]["answer"]["nl"],))
 
 
-def test_anything_else_gets_a_helpful_fallback(servers, sender):
+def test_gibberish_gets_a_helpful_answer_in_the_conversations_language(servers, sender):
     servers.texts(sender, "Goedemorgen")
-    texts = servers.texts(sender, "qsdfg hjklm wxcvb")
-    assert texts == [response_text("utter_default", "nl")]
+    [reply] = servers.send(sender, "qsdfg hjklm wxcvb")
+    helpful = [response_text(name, "nl") for name in ("utter_default", "utter_out_of_scope", "utter_did_you_mean")]
+    assert reply["text"] in helpful
+    assert reply["buttons"]
+
+
+def test_a_second_miss_in_a_row_offers_a_person(servers, sender):
+    servers.texts(sender, "Goedemorgen")
+    assert servers.texts(sender, "/nlu_fallback") == [response_text("utter_default", "nl")]
+    [text] = servers.texts(sender, "/nlu_fallback")
+    assert text.startswith("Sorry, ik begrijp het nog altijd niet.")
+    assert SAMPLE["organisation"]["phone"] in text
 
 
 def test_out_of_scope_says_what_the_bot_does(servers, sender):

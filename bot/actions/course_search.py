@@ -31,6 +31,8 @@ GENERIC_WORDS = {
     "faire", "doen", "leren", "apprendre", "suivre", "volgen", "jcherche", "jveux", "domaine",
     "secteur", "metier", "beroep", "travailler", "werken", "job", "emploi", "werk", "dans", "le",
     "la", "les", "de", "du", "het", "voor", "pour", "en", "in", "je", "ik", "j", "m", "moi", "mij",
+    "bruxelles", "brussel", "brussels", "belgique", "belgie", "region", "gewest", "demain", "morgen",
+    "aujourd", "hui", "vandaag", "devenir", "worden",
 }
 
 SEASONS = {

@@ -119,16 +119,17 @@ def run_search(catalogue, request: Dict[str, Any], offset: int) -> Tuple[List[Di
     courses, total = search_courses(catalogue, text, filters, PAGE_SIZE, offset)
     if total or (not text and not filters):
         return courses, total, False
-    # Nothing: drop the filters one by one, then search each word on its own.
+    # Nothing: drop the filters one by one, then search each word that names a course or topic.
     for name in list(filters):
         filters.pop(name)
         courses, total = search_courses(catalogue, text, filters, PAGE_SIZE, offset)
         if total:
             return courses, total, True
     for word in words:
-        courses, total = search_courses(catalogue, word, {}, PAGE_SIZE, offset)
-        if total:
-            return courses, total, True
+        if len(words) > 1 and len(word) >= 4 and word in known:
+            courses, total = search_courses(catalogue, word, {}, PAGE_SIZE, offset)
+            if total:
+                return courses, total, True
     return [], 0, True
 
 

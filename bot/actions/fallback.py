@@ -9,7 +9,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.catalogue import user_language
+from bot.actions import course_search
+from bot.actions.catalogue import open_catalogue, search_courses, user_language
+from bot.actions.courses import course_button
 from bot.actions.handoff import contact_details
 from bot.actions.texts import response_text
 
@@ -51,6 +53,23 @@ def previous_user_intent(tracker: Tracker) -> Optional[str]:
     return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
+def courses_named(tracker: Tracker) -> List[Dict[str, Any]]:
+    """Courses whose titles or topics the message names, even if the NLU was unsure.
+
+    A course added by a sync after training ("télépilote de drones") is found this way.
+    """
+    catalogue = open_catalogue()
+    text = (tracker.latest_message or {}).get("text") or ""
+    if catalogue is None or text.startswith("/"):
+        return []
+    known = course_search.vocabulary(catalogue.active_courses())
+    words = [w for w in course_search.correct_spelling(course_search.keywords(text), known) if w in known]
+    if not words:
+        return []
+    courses, _ = search_courses(catalogue, " ".join(words), {}, MAX_SUGGESTIONS, 0)
+    return courses
+
+
 def suggestions(tracker: Tracker) -> List[str]:
     """The intents the message most likely meant, among those the bot can suggest."""
     ranking: List[Dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
@@ -80,6 +99,11 @@ class ActionSuggestIntents(Action):
                 dispatcher.utter_message(response="utter_contact_unavailable")
             else:
                 dispatcher.utter_message(response="utter_still_not_understood", **details)
+            return []
+        courses = courses_named(tracker)
+        if courses:
+            dispatcher.utter_message(response="utter_did_you_mean_courses",
+                                     buttons=[course_button(c, language) for c in courses])
             return []
         buttons = []
         for intent in suggestions(tracker):

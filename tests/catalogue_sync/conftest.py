@@ -6,25 +6,11 @@ import copy
 import json
 import socket
 import sqlite3
-import sys
 from pathlib import Path
 from typing import List
 
 import pytest
 from catalogue_sync_helpers import SAMPLE_FEED, read_snapshot, start_feed_server
-
-
-def pytest_configure(config):
-    """Puts tests/conftest.py back as the module `conftest`.
-
-    pytest imports each conftest.py that is not in a package under the same name, `conftest`, and
-    loading this one replaced tests/conftest.py in sys.modules; the tests in tests/ import helpers
-    with `from conftest import ...` and must get theirs. (This folder's tests import nothing from
-    here: their helpers are in catalogue_sync_helpers.py.)
-    """
-    root = config.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
-    if root is not None:
-        sys.modules["conftest"] = root
 
 
 @pytest.fixture(scope="session")

@@ -65,19 +65,21 @@ def test_a_reader_thread_sees_the_old_or_the_new_catalogue(sample, write_feed, d
 
 
 READER = """
-import sys, time
+import os, sys
 from datetime import datetime, timezone
 from catalogue_sync.read import Catalogue
 catalogue = Catalogue(sys.argv[1])
 now = datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
-end = time.monotonic() + float(sys.argv[2])
-while time.monotonic() < end:
+while True:
+    stopping = os.path.exists(sys.argv[2])
     counts = catalogue.summary(now)
     print(counts["active_courses"], counts["upcoming_sessions"], flush=True)
+    if stopping:
+        break
 """
 
 
-def test_a_reader_process_sees_the_old_or_the_new_catalogue(sample, write_feed, db_path):
+def test_a_reader_process_sees_the_old_or_the_new_catalogue(sample, write_feed, db_path, tmp_path):
     old, new = big_feed(sample, 1500), big_feed(sample, 1000)
     for course in new["courses"]:
         course["info_sessions"].pop()
@@ -85,11 +87,12 @@ def test_a_reader_process_sees_the_old_or_the_new_catalogue(sample, write_feed, 
     catalogue = Catalogue(db_path)
     old_state = (catalogue.summary(NOW)["active_courses"], catalogue.summary(NOW)["upcoming_sessions"])
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(db_path), "1.5"],
+        [sys.executable, "-c", READER, str(db_path), str(tmp_path / "stop")],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
     )
     first = reader.stdout.readline()  # the reader is reading: now sync
     report = sync_catalogue(write_feed(new, "new.json"), db_path)
+    (tmp_path / "stop").touch()
     output, _ = reader.communicate(timeout=30)
     states = {tuple(map(int, line.split())) for line in [first, *output.splitlines()]}
     assert len(report.changes.withdrawn) == 500

@@ -244,3 +244,15 @@ def test_ensure_db_shape_is_idempotent_and_completes_older_tables(db_path):
     assert set(schema["registrations"]) == {"id", "session_id", "course_id", "status", "created_at", "language"}
     assert {"sync_runs", "faq", "organisation", "courses_fts"} <= set(schema)
     assert [c["id"] for c in Catalogue(db_path).search_courses("ancienne")] == ["old-1"]
+
+
+def test_a_dropped_search_index_is_rebuilt_by_the_next_sync(sample, write_feed, db_path):
+    path = write_feed(sample)
+    sync_catalogue(path, db_path)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("drop table courses_fts")
+    report = sync_catalogue(path, db_path)
+    assert report.outcome == "unchanged"
+    assert {c["id"] for c in Catalogue(db_path).search_courses("cyberveiligheid")} == {
+        "dh-soc-analyst-27", "dh-ethical-hacking-27",
+    }
