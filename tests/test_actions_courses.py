@@ -244,3 +244,16 @@ def test_answers_note_the_catalogue_date_when_it_is_stale(catalogue_env, monkeyp
     monkeypatch.setenv("CATALOGUE_MAX_AGE_HOURS", "240")
     messages, _ = sessions("dh-webdev-fullstack-27")
     assert all(m.get("response") != "utter_catalogue_stale" for m in messages)
+
+
+def test_a_partial_detail_entity_falls_back_to_the_words(catalogue_env):
+    messages, _ = detail("hoe lang duurt die opleiding?", "dh-webdev-fullstack-27", language="nl",
+                         entities=[{"entity": "course_detail", "value": "hoe", "start": 0, "end": 3}])
+    assert texts(messages).startswith("De opleiding ‘Full-stack webontwikkelaar (JavaScript)’ duurt 30 weken")
+
+
+def test_a_course_named_without_an_entity_is_found_from_the_catalogue_words(catalogue_env):
+    tracker = make_tracker("c'est quand la séance pour ethical hacking ?", intent="ask_info_session",
+                           slots={"language": "fr"})
+    _, events = run_action(ActionInfoSessions(), tracker)
+    assert SlotSet("course_id", "dh-ethical-hacking-27") in events

@@ -46,3 +46,10 @@ def test_nothing_to_suggest_gives_the_helpful_default(catalogue_env):
     messages, _ = run_action(ActionSuggestIntents(), tracker)
     assert [m["response"] for m in messages] == ["utter_default"]
     assert DOMAIN["responses"]["utter_default"][0]["buttons"]
+
+
+def test_most_likely_off_topic_says_what_the_bot_does(catalogue_env):
+    tracker = fallback_tracker("quel temps fera-t-il demain à Bruxelles ?",
+                               [("nlu_fallback", 0.45), ("out_of_scope", 0.35), ("search_courses", 0.32)])
+    messages, _ = run_action(ActionSuggestIntents(), tracker)
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]

@@ -76,7 +76,7 @@ def test_a_course_added_by_a_sync_is_found_without_retraining(servers, sender, s
         replies = servers.send(sender, '/ask_info_session{"course_id": "dh-drone-pilot-27"}')
         first = new_course["info_sessions"][0]["starts_at"]
         assert format_session_time(first, "fr") in all_text(replies)
-        replies = servers.send(sender + "-nl", "zijn er opleidingen voor dronepiloot?")
+        replies = servers.send(sender + "-nl", "ik zoek een opleiding als dronepiloot")
         assert "Professionele dronepiloot" in titles(replies)
     finally:
         original = tmp_path / "original.json"

@@ -18,6 +18,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from babel.dates import get_month_names
 
 SPELLING_CUTOFF = 0.8
+# Shorter words are left alone: "temps" is one letter away from "teams".
+SPELLING_MIN_LETTERS = 6
 SOON_DAYS = 60
 
 # Words that say "a course" or "I'm looking for" rather than what about.
@@ -83,7 +85,7 @@ def correct_spelling(words: List[str], known: set) -> List[str]:
     """Each word, or the closest catalogue word when it is not one ("cybersecuriter" -> ...)."""
     corrected = []
     for word in words:
-        if word in known or len(word) < 4:
+        if word in known or len(word) < SPELLING_MIN_LETTERS:
             corrected.append(word)
             continue
         match = difflib.get_close_matches(word, known, n=1, cutoff=SPELLING_CUTOFF)

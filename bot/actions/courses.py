@@ -252,6 +252,16 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
             return None, courses
     if current:
         return catalogue.get_course(current), []
+    # No entity, no course under discussion: words of the message that name a course or topic.
+    if not text.startswith("/"):
+        known = course_search.vocabulary(catalogue.active_courses())
+        words = [w for w in course_search.correct_spelling(course_search.keywords(text), known) if w in known]
+        if words:
+            courses, total = search_courses(catalogue, " ".join(words), {}, PAGE_SIZE, 0)
+            if total == 1:
+                return courses[0], []
+            if total > 1:
+                return None, courses
     last = tracker.get_slot("last_search")
     if last:
         request = json.loads(last)
@@ -287,6 +297,8 @@ def requested_detail(tracker: Tracker) -> Optional[str]:
     """Which detail the user asked about: the course_detail entity, else keywords."""
     latest = tracker.latest_message or {}
     values = course_search.entity_values(latest.get("entities") or [], "course_detail")
+    # Only a canonical value counts: a partial span ("hoe" of "hoe lang") is no detail.
+    values = [v for v in values if v in DETAIL_KEYWORDS]
     if values:
         return values[0]
     text = " " + course_search.fold(latest.get("text") or "") + " "

@@ -100,6 +100,12 @@ class ActionSuggestIntents(Action):
             else:
                 dispatcher.utter_message(response="utter_still_not_understood", **details)
             return []
+        ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+        best = next((r.get("name") for r in ranking if r.get("name") != FALLBACK_INTENT), None)
+        if best == "out_of_scope":
+            # Most likely off topic: say so, with what the bot can do.
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
         courses = courses_named(tracker)
         if courses:
             dispatcher.utter_message(response="utter_did_you_mean_courses",
