@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actions_helpers import DOMAIN, make_tracker, run_action
-from bot.actions.fallback import ActionSuggestIntents
+from bot.actions.fallback import ActionOutOfScope, ActionSuggestIntents
 
 
 def fallback_tracker(text, ranking, language="fr", previous_intent=None):
@@ -52,4 +52,17 @@ def test_most_likely_off_topic_says_what_the_bot_does(catalogue_env):
     tracker = fallback_tracker("quel temps fera-t-il demain à Bruxelles ?",
                                [("nlu_fallback", 0.45), ("out_of_scope", 0.35), ("search_courses", 0.32)])
     messages, _ = run_action(ActionSuggestIntents(), tracker)
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+
+
+def test_off_topic_message_naming_a_course_offers_it(catalogue_env):
+    tracker = make_tracker("je voudrais devenir ethical hacker", intent="out_of_scope", slots={"language": "fr"})
+    messages, _ = run_action(ActionOutOfScope(), tracker)
+    assert messages[0]["response"] == "utter_did_you_mean_courses"
+    assert '/ask_course_detail{"course_id": "dh-ethical-hacking-27"}' in [b["payload"] for b in messages[0]["buttons"]]
+
+
+def test_off_topic_message_gets_what_the_bot_does(catalogue_env):
+    tracker = make_tracker("raconte-moi une blague", intent="out_of_scope", slots={"language": "nl"})
+    messages, _ = run_action(ActionOutOfScope(), tracker)
     assert [m["response"] for m in messages] == ["utter_out_of_scope"]

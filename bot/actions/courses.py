@@ -20,7 +20,7 @@ from bot.actions.catalogue import (
     user_language,
 )
 from bot.actions.formatting import format_day, format_session_time
-from bot.actions.handoff import contact_details
+from bot.actions.handoff import utter_with_contact
 from bot.actions.texts import render
 
 PAGE_SIZE = 5
@@ -430,10 +430,7 @@ class ActionCourseDetail(Action):
         else:
             answer = detail_answer(domain, course, detail, language)
             if answer is None:
-                details = contact_details(language) or {"organisation": "", "phone": "-", "email": "-"}
-                dispatcher.utter_message(response="utter_detail_unknown", title=course_title(course, language),
-                                         organisation=details["organisation"], phone=details["phone"],
-                                         email=details["email"])
+                utter_with_contact(dispatcher, language, "utter_detail_unknown", title=course_title(course, language))
             else:
                 dispatcher.utter_message(text=answer)
         staleness_note(dispatcher, catalogue, language)
@@ -495,9 +492,7 @@ class ActionInfoSessions(Action):
             if alternatives:
                 dispatcher.utter_message(response="utter_no_sessions_alternatives",
                                          buttons=[course_button(c, language) for c in alternatives])
-            details = contact_details(language)
-            if details:
-                dispatcher.utter_message(response="utter_no_sessions_contact", **details)
+            utter_with_contact(dispatcher, language, "utter_no_sessions_contact")
         staleness_note(dispatcher, catalogue, language)
         return [SlotSet("course_id", course["id"])]
 

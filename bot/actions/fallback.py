@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import course_search
 from bot.actions.catalogue import open_catalogue, search_courses, user_language
 from bot.actions.courses import course_button
-from bot.actions.handoff import contact_details
+from bot.actions.handoff import utter_with_contact
 from bot.actions.texts import response_text
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -70,6 +70,15 @@ def courses_named(tracker: Tracker) -> List[Dict[str, Any]]:
     return courses
 
 
+def offer_courses_named(dispatcher: CollectingDispatcher, tracker: Tracker, language: str) -> bool:
+    """Offers the courses the message names, if any; says whether it did."""
+    courses = courses_named(tracker)
+    if courses:
+        dispatcher.utter_message(response="utter_did_you_mean_courses",
+                                 buttons=[course_button(c, language) for c in courses])
+    return bool(courses)
+
+
 def suggestions(tracker: Tracker) -> List[str]:
     """The intents the message most likely meant, among those the bot can suggest."""
     ranking: List[Dict[str, Any]] = (tracker.latest_message or {}).get("intent_ranking") or []
@@ -94,22 +103,15 @@ class ActionSuggestIntents(Action):
         """Sends the suggestions or the contact, in the user's language."""
         language = user_language(tracker)
         if previous_user_intent(tracker) == FALLBACK_INTENT:
-            details = contact_details(language)
-            if details is None:
-                dispatcher.utter_message(response="utter_contact_unavailable")
-            else:
-                dispatcher.utter_message(response="utter_still_not_understood", **details)
+            utter_with_contact(dispatcher, language, "utter_still_not_understood")
+            return []
+        if offer_courses_named(dispatcher, tracker, language):
             return []
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         best = next((r.get("name") for r in ranking if r.get("name") != FALLBACK_INTENT), None)
         if best == "out_of_scope":
             # Most likely off topic: say so, with what the bot can do.
             dispatcher.utter_message(response="utter_out_of_scope")
-            return []
-        courses = courses_named(tracker)
-        if courses:
-            dispatcher.utter_message(response="utter_did_you_mean_courses",
-                                     buttons=[course_button(c, language) for c in courses])
             return []
         buttons = []
         for intent in suggestions(tracker):
@@ -122,4 +124,24 @@ class ActionSuggestIntents(Action):
         none_of_these = response_text(domain, "utter_label_none_of_these", language)
         buttons.append({"title": none_of_these, "payload": "/help"})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
+        return []
+
+
+class ActionOutOfScope(Action):
+    """Off topic, unless the message names a course of the catalogue: then offers it.
+
+    A course added by a sync after training ("télépilote de drones") can look off topic to the
+    NLU, which never saw its words.
+    """
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_out_of_scope"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Sends the courses the message names, or what the bot can help with."""
+        if not offer_courses_named(dispatcher, tracker, user_language(tracker)):
+            dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.catalogue import localized, open_catalogue, user_language
-from bot.actions.handoff import contact_details
+from bot.actions.handoff import utter_with_contact
 
 FAQ_INTENT_PREFIX = "faq_"
 
@@ -33,11 +33,7 @@ class ActionAnswerFaq(Action):
         entry = catalogue.faq(topic) if (catalogue and topic) else None
         answer, answer_language = localized(entry, "answer", language)
         if answer is None:
-            details = contact_details(language)
-            if details is None:
-                dispatcher.utter_message(response="utter_contact_unavailable")
-            else:
-                dispatcher.utter_message(response="utter_faq_unknown", **details)
+            utter_with_contact(dispatcher, language, "utter_faq_unknown")
         elif answer_language == language:
             dispatcher.utter_message(response="utter_faq_answer", answer=answer)
         else:

@@ -27,6 +27,15 @@ def contact_details(language: str) -> Optional[Dict[str, str]]:
     }
 
 
+def utter_with_contact(dispatcher: CollectingDispatcher, language: str, response: str, **values) -> None:
+    """Sends a response that gives the hub's contact details, or says they are unavailable."""
+    details = contact_details(language)
+    if details is None:
+        dispatcher.utter_message(response="utter_contact_unavailable")
+    else:
+        dispatcher.utter_message(response=response, **details, **values)
+
+
 class ActionHumanHandoff(Action):
     """Tells the user how to reach someone of the hub's team."""
 
@@ -38,11 +47,7 @@ class ActionHumanHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Sends the contact details in the user's language."""
-        details = contact_details(user_language(tracker))
-        if details is None:
-            dispatcher.utter_message(response="utter_contact_unavailable")
-        else:
-            dispatcher.utter_message(response="utter_human_handoff", **details)
+        utter_with_contact(dispatcher, user_language(tracker), "utter_human_handoff")
         return []
 
 
@@ -57,9 +62,5 @@ class ActionRegistrationContact(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Sends the team's contact details in the user's language."""
-        details = contact_details(user_language(tracker))
-        if details is None:
-            dispatcher.utter_message(response="utter_contact_unavailable")
-        else:
-            dispatcher.utter_message(response="utter_registration_by_contact", **details)
+        utter_with_contact(dispatcher, user_language(tracker), "utter_registration_by_contact")
         return []
