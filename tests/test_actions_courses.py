@@ -257,3 +257,18 @@ def test_a_course_named_without_an_entity_is_found_from_the_catalogue_words(cata
                            slots={"language": "fr"})
     _, events = run_action(ActionInfoSessions(), tracker)
     assert SlotSet("course_id", "dh-ethical-hacking-27") in events
+
+
+@pytest.mark.parametrize("text, weeks", [("une formation de moins de 3 mois", 13.0), ("max 10 weken", 10),
+                                          ("een korte opleiding", 12), ("une formation en cybersécurité", None)])
+def test_longest_duration_a_message_accepts(text, weeks):
+    from bot.actions.course_search import max_duration_weeks
+
+    assert max_duration_weeks(text) == weeks
+
+
+def test_search_by_duration_keeps_only_short_courses(catalogue_env, sample_feed):
+    messages, _ = search("une formation en programmation de moins de 10 semaines")
+    durations = {c["id"]: c.get("duration_weeks") for c in sample_feed["courses"]}
+    offered = ids_offered(messages)
+    assert offered and all(durations[i] is not None and durations[i] <= 10 for i in offered)

@@ -34,7 +34,8 @@ GENERIC_WORDS = {
     "secteur", "metier", "beroep", "travailler", "werken", "job", "emploi", "werk", "dans", "le",
     "la", "les", "de", "du", "het", "voor", "pour", "en", "in", "je", "ik", "j", "m", "moi", "mij",
     "bruxelles", "brussel", "brussels", "belgique", "belgie", "region", "gewest", "demain", "morgen",
-    "aujourd", "hui", "vandaag", "devenir", "worden",
+    "aujourd", "hui", "vandaag", "devenir", "worden", "moins", "minder", "semaines", "weken",
+    "mois", "maanden", "courte", "courtes", "korte", "kort", "max", "maximum", "hooguit",
 }
 
 SEASONS = {
@@ -64,7 +65,8 @@ def _stop_words() -> frozenset:
 def keywords(text: str) -> List[str]:
     """The words of a message that can say what course is meant (no stop or generic words)."""
     words = re.findall(r"[^\W_]+(?:[.\-][^\W_]+)*", fold(text))
-    return [w for w in words if w not in _stop_words() and w not in GENERIC_WORDS and len(w) > 1]
+    return [w for w in words
+            if w not in _stop_words() and w not in GENERIC_WORDS and len(w) > 1 and not w.isdigit()]
 
 
 def vocabulary(courses: Iterable[Dict[str, Any]]) -> set:
@@ -159,3 +161,28 @@ def entity_texts(entities: List[Dict[str, Any]], name: str, message: str) -> Lis
         if typed and typed not in texts:
             texts.append(str(typed))
     return texts
+
+
+WEEKS_PER_UNIT = {
+    "semaine": 1, "semaines": 1, "sem": 1, "week": 1, "weken": 1, "weeks": 1,
+    "mois": 4.35, "maand": 4.35, "maanden": 4.35, "month": 4.35, "months": 4.35,
+}
+SHORT_WORDS = {"courte", "courtes", "court", "courts", "kort", "korte", "short", "rapide", "snelle"}
+SHORT_COURSE_WEEKS = 12
+
+
+def max_duration_weeks(text: str) -> Optional[float]:
+    """The longest duration a message accepts: "moins de 3 mois", "max 10 weken", "une formation courte".
+
+    Returns:
+        A number of weeks, or None when the message sets no limit.
+    """
+    folded = fold(text)
+    match = re.search(
+        r"(?:moins de|max(?:imum)?|pas plus de|au plus|minder dan|hoogstens|hooguit|niet langer dan|"
+        r"at most|less than|under)\s+(\d+)\s*([a-z]+)", folded)
+    if match and match.group(2) in WEEKS_PER_UNIT:
+        return round(int(match.group(1)) * WEEKS_PER_UNIT[match.group(2)], 1)
+    if any(word in SHORT_WORDS for word in re.findall(r"[a-z]+", folded)):
+        return SHORT_COURSE_WEEKS
+    return None

@@ -99,6 +99,9 @@ def search_request(tracker: Tracker) -> Dict[str, Any]:
         values = course_search.entity_values(entities, name)
         if values:
             filters[name] = values[0]
+    longest = course_search.max_duration_weeks(text)
+    if longest is not None:
+        filters["max_duration_weeks"] = longest
     period_text = " ".join(course_search.entity_texts(entities, "period", text)) or text
     period = course_search.period_range(period_text, today())
     if period:
