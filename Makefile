@@ -8,7 +8,8 @@ VENV            ?= .venv
 BIN             := $(VENV)/bin
 MODEL           := models/assistant.tar.gz
 CATALOGUE_DB    ?= var/catalogue.db
-CATALOGUE_SOURCE ?= catalogue_sync/demo/catalogue.json
+DEMO_CATALOGUE  := catalogue_sync/demo/catalogue.json
+CATALOGUE_SOURCE ?= $(DEMO_CATALOGUE)
 RASA_PORT       ?= 5005
 ACTIONS_PORT    ?= 5055
 
@@ -47,9 +48,16 @@ $(MODEL): $(VENV)/.installed $(BOT_INPUTS)
 		--out models --fixed-model-name assistant --quiet
 	@touch $@
 
+# The demo catalogue's dates are moved forward first, so that a demo always has sessions to come.
 catalogue: $(VENV)/.installed
-	@mkdir -p $(dir $(CATALOGUE_DB))
-	$(BIN)/catalogue-sync sync "$(CATALOGUE_SOURCE)" --db "$(CATALOGUE_DB)" || test $$? -eq 4
+	@mkdir -p $(dir $(CATALOGUE_DB)) var
+	@source="$(CATALOGUE_SOURCE)"; \
+	if [ "$$source" = "$(DEMO_CATALOGUE)" ]; then \
+	  source=var/demo-catalogue.json; \
+	  $(BIN)/python -m catalogue_sync.demo_feed "$$source" || exit 1; \
+	fi; \
+	echo "Syncing the catalogue from $$source into $(CATALOGUE_DB)"; \
+	$(BIN)/catalogue-sync sync "$$source" --db "$(CATALOGUE_DB)" || test $$? -eq 4
 
 run: $(MODEL) catalogue
 	@scripts/run-assistant

@@ -1,7 +1,7 @@
 """Per-message latency through the REST channel and the Rasa server's memory.
 
 Starts the action server and a Rasa server with the trained model on free loopback ports (the
-catalogue synced from the demo feed), warms it up, then sends the held-out test messages: one
+catalogue synced from the demo feed, dates moved forward), warms it up, then sends the held-out test messages: one
 conversation at a time, then 20 conversations at a time. Prints a table; asserts nothing.
 
     python bench/bench_nlu_latency.py --model models/assistant.tar.gz
@@ -63,8 +63,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         db = workdir / "catalogue.db"
-        subprocess.run([sys.executable, "-m", "catalogue_sync", "sync",
-                        str(REPO_ROOT / "catalogue_sync" / "demo" / "catalogue.json"), "--db", str(db)],
+        feed = workdir / "demo-catalogue.json"
+        # The demo catalogue with its dates moved forward, as `make run` syncs it.
+        subprocess.run([sys.executable, "-m", "catalogue_sync.demo_feed", str(feed)], check=True, cwd=REPO_ROOT)
+        subprocess.run([sys.executable, "-m", "catalogue_sync", "sync", str(feed), "--db", str(db)],
                        check=False, capture_output=True, cwd=REPO_ROOT)
         started = time.monotonic()
         with running_servers(db, workdir, model=args.model) as servers:

@@ -75,7 +75,7 @@ async def parse_all(model: Path, texts: List[str]) -> List[Dict]:
 
 def evaluate(model: Path) -> Dict:
     """The report: per language, intents, entities and language detection."""
-    from bot.language import detect_language
+    from bot.language import choose_language, detect_language
 
     report = {}
     for language in LANGUAGES:
@@ -95,8 +95,13 @@ def evaluate(model: Path) -> Dict:
             for p in parses
         ]
         guesses = [detect_language(e["text"]) for e in examples]
-        with_words = [g for g in guesses if g.code is not None]
+        french_or_dutch = [g for g in guesses if g.code in LANGUAGES]
         decisive = [g for g in guesses if g.decisive]
+        other = next(code for code in LANGUAGES if code != language)
+        # The reply's language after the message, in a conversation held so far in the message's
+        # language (it must stay) and in the other one (a clear message switches it).
+        kept = [choose_language(language, "detected", g.as_dict())[0] == language for g in guesses]
+        switched = [choose_language(other, "detected", g.as_dict())[0] == language for g in guesses]
         report[language] = {
             "examples": len(examples),
             "intents": f1_scores(gold, predicted),
@@ -105,10 +110,14 @@ def evaluate(model: Path) -> Dict:
             "confusions": [{"gold": g, "predicted": p, "count": n} for (g, p), n in confusions.most_common()],
             "entities": entity_f1([e["entities"] for e in examples], predicted_entities),
             "language": {
-                "best_guess_accuracy": sum(g.code == language for g in with_words) / max(1, len(with_words)),
+                # Messages read as French or Dutch (not English, not words both use).
+                "guess_accuracy": sum(g.code == language for g in french_or_dutch) / max(1, len(french_or_dutch)),
+                "english": sum(g.code == "en" for g in guesses),
+                "no_language": sum(g.code is None for g in guesses),
                 "decisive_share": len(decisive) / max(1, len(guesses)),
                 "decisive_accuracy": sum(g.code == language for g in decisive) / max(1, len(decisive)),
-                "no_language": len(guesses) - len(with_words),
+                "reply_kept": sum(kept) / max(1, len(kept)),
+                "reply_switched": sum(switched) / max(1, len(switched)),
             },
             "errors": [
                 {"text": e["text"], "gold": g, "predicted": p, "confidence": round(parse["intent"]["confidence"], 3)}
@@ -116,8 +125,9 @@ def evaluate(model: Path) -> Dict:
             ],
             "language_errors": [
                 {"text": e["text"], "guess": guess.as_dict()}
-                for e, guess in zip(examples, guesses) if guess.code not in (None, language)
+                for e, guess in zip(examples, guesses) if guess.code in LANGUAGES and guess.code != language
             ],
+            "read_as_english": [e["text"] for e, guess in zip(examples, guesses) if guess.code == "en"],
         }
     return report
 
@@ -134,9 +144,13 @@ def print_report(report: Dict) -> None:
         ("entity F1", lambda r: f"{r['entities']['f1']:.3f}"),
         ("entity precision", lambda r: f"{r['entities']['precision']:.3f}"),
         ("entity recall", lambda r: f"{r['entities']['recall']:.3f}"),
-        ("language: best guess acc.", lambda r: f"{r['language']['best_guess_accuracy']:.3f}"),
+        ("language: guess accuracy", lambda r: f"{r['language']['guess_accuracy']:.3f}"),
+        ("  read as English", lambda r: f"{r['language']['english']}"),
+        ("  no language (ok, 1, @)", lambda r: f"{r['language']['no_language']}"),
         ("language: decisive share", lambda r: f"{r['language']['decisive_share']:.3f}"),
         ("language: decisive acc.", lambda r: f"{r['language']['decisive_accuracy']:.3f}"),
+        ("reply stays in its lang.", lambda r: f"{r['language']['reply_kept']:.3f}"),
+        ("reply switches to it", lambda r: f"{r['language']['reply_switched']:.3f}"),
     ]
     for label, value in rows:
         print(f"{label:28}" + "".join(f"{value(r):>10}" for r in report.values()))

@@ -14,6 +14,9 @@ from functools import lru_cache
 from typing import Any, Dict, Optional, Tuple
 
 SUPPORTED_LANGUAGES: Tuple[str, ...] = ("fr", "nl")
+# Told apart from French and Dutch so that an English message doesn't switch the conversation.
+DETECTED_LANGUAGES: Tuple[str, ...] = ("fr", "nl", "en")
+LINGUA_CODES = {"FRENCH": "fr", "DUTCH": "nl", "ENGLISH": "en"}
 DEFAULT_LANGUAGE = "fr"
 
 # A conversation only switches language on evidence: two words or more whose language is clear,
@@ -25,15 +28,18 @@ MIN_LETTERS_ONE_WORD = 6
 
 # Courtesy words spaCy's stop lists lack but that tell the language at once, even alone.
 SIGNATURE_WORDS = {
-    "fr": {"bonjour", "bonsoir", "salut", "coucou", "merci", "svp", "stp", "oui", "ouais", "non",
+    "fr": {"bonjour", "bonsoir", "salut", "coucou", "svp", "stp", "oui", "ouais", "non",
            "accord", "revoir", "bjr", "slt", "cc", "mrc", "formation", "formations", "seance"},
     "nl": {"hallo", "hoi", "dag", "goeiedag", "goedendag", "goedemorgen", "goeiemorgen", "goedemiddag",
            "goedenavond", "dankjewel", "dankuwel", "bedankt", "alstublieft", "alsjeblieft", "aub", "ja",
            "jawel", "nee", "neen", "doei", "opleiding", "opleidingen", "infosessie"},
+    "en": {"please", "thanks", "thank", "morning", "evening", "goodbye", "hello", "hi", "hey", "yes",
+           "bye", "sure", "okay", "speak", "talk", "results", "course", "courses", "robot"},
 }
 # Words Brusselers use whatever language they speak: alone, they say nothing about it.
-NEUTRAL_WORDS = {"ok", "oke", "okay", "yes", "no", "sorry", "thanks", "thx", "hello", "hi", "hey",
-                 "bye", "super", "top", "info", "email", "mail", "gsm", "www", "cool", "nice"}
+# ("merci" is as Flemish as it is French.)
+NEUTRAL_WORDS = {"ok", "oke", "okay", "sorry", "thx", "super", "top", "info", "email", "mail", "gsm",
+                 "www", "cool", "nice", "merci", "ciao", "salukes", "allez", "voila", "hé", "he"}
 
 _EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -44,8 +50,9 @@ class LanguageGuess:
     """The language a text seems to be written in.
 
     Attributes:
-        code: "fr" or "nl", or None when the text has no words to go on.
-        confidence: the guess's share of the French + Dutch likelihood, from 0.5 to 1.
+        code: "fr", "nl", "en" (English: never decisive), or None when the text has no words to go on.
+        confidence: the guess's share of the French + Dutch evidence, from 0.5 to 1 (for "en",
+            its share of all the evidence).
         decisive: whether the evidence is strong enough to switch a conversation's language.
         words: how many words the text has.
     """
@@ -65,7 +72,7 @@ def _detector():
     # Imported lazily: building the detector is the slow part, done once per process.
     from lingua import Language, LanguageDetectorBuilder
 
-    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.DUTCH).build()
+    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.DUTCH, Language.ENGLISH).build()
 
 
 @lru_cache(maxsize=1)
@@ -81,10 +88,12 @@ def _marker_words() -> Dict[str, frozenset]:
 
     french = {_fold(w) for w in FRENCH}
     dutch = {_fold(w) for w in DUTCH}
-    ambiguous = (french & dutch) | {_fold(w) for w in ENGLISH}
+    english = {_fold(w) for w in ENGLISH}
+    ambiguous = (french & dutch) | (french & english) | (dutch & english) | NEUTRAL_WORDS
     return {
         "fr": frozenset((french - ambiguous) | SIGNATURE_WORDS["fr"]),
         "nl": frozenset((dutch - ambiguous) | SIGNATURE_WORDS["nl"]),
+        "en": frozenset((english - ambiguous) | SIGNATURE_WORDS["en"]),
     }
 
 
@@ -115,26 +124,35 @@ def detect_language(text: str) -> LanguageGuess:
     if all(w in NEUTRAL_WORDS or len(w) < 2 for w in folded):
         return LanguageGuess(code=None, confidence=0.0, decisive=False, words=len(words))
 
-    french_share = 0.5
-    for value in _detector().compute_language_confidence_values(" ".join(words)):
-        if value.language.name == "FRENCH":
-            french_share = value.value
+    # Neutral words carry no evidence (lingua reads the "é" of "oké" as French), nor do acronyms
+    # ("IT", "SOC", "UX": the "it" of "IT-ondersteuning" is no English word).
+    telling = [w for w, f in zip(words, folded) if f not in NEUTRAL_WORDS and not (w.isupper() and len(w) > 1)]
+    telling_folded = [_fold(w) for w in telling]
+    if not telling:
+        return LanguageGuess(code=None, confidence=0.0, decisive=False, words=len(words))
+    scores = {code: 0.0 for code in DETECTED_LANGUAGES}
+    for value in _detector().compute_language_confidence_values(" ".join(telling)):
+        scores[LINGUA_CODES[value.language.name]] = value.value
 
     # Function words are the most reliable clue in short, misspelled or mixed messages
     # ("jcherche une formation en informatik"): they count for half the verdict when present.
     markers = _marker_words()
-    french_hits = sum(1 for w in folded if w in markers["fr"])
-    dutch_hits = sum(1 for w in folded if w in markers["nl"])
-    if french_hits + dutch_hits:
-        french_share = 0.5 * french_share + 0.5 * french_hits / (french_hits + dutch_hits)
-    scores = {"fr": french_share, "nl": 1.0 - french_share}
+    hits = {code: sum(1 for w in telling_folded if w in markers[code]) for code in DETECTED_LANGUAGES}
+    if sum(hits.values()):
+        scores = {code: 0.5 * scores[code] + 0.5 * hits[code] / sum(hits.values()) for code in scores}
+    if scores["en"] > max(scores["fr"], scores["nl"]) and not (hits["fr"] or hits["nl"]):
+        # English ("good morning", "thanks a lot") says nothing of French or Dutch: the
+        # conversation keeps its language. A French or Dutch word makes it a mixed message
+        # ("je cherche une formation in cybersecurity"), read as French or Dutch.
+        return LanguageGuess(code="en", confidence=round(scores["en"], 3), decisive=False, words=len(words))
     code = "fr" if scores["fr"] >= scores["nl"] else "nl"
-    confidence = scores[code]
-    if len(words) >= 2:
+    # The share of French + Dutch evidence that points to this language.
+    confidence = scores[code] / max(1e-9, scores["fr"] + scores["nl"])
+    if len(telling) >= 2:
         decisive = confidence >= MIN_CONFIDENCE_SEVERAL_WORDS
     else:
         decisive = (
-            len(words[0]) >= MIN_LETTERS_ONE_WORD and confidence >= MIN_CONFIDENCE_ONE_WORD
+            len(telling[0]) >= MIN_LETTERS_ONE_WORD and confidence >= MIN_CONFIDENCE_ONE_WORD
         )
     return LanguageGuess(
         code=code, confidence=round(confidence, 3), decisive=decisive, words=len(words)

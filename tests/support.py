@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict
+
+from catalogue_sync.demo_feed import shift_feed_dates
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
@@ -26,27 +28,6 @@ def sync_catalogue(source: Path, db_path: Path) -> subprocess.CompletedProcess:
     )
     assert result.returncode in (0, 4), result.stdout + result.stderr
     return result
-
-
-def shift_feed_dates(feed: Dict, weeks: int) -> Dict:
-    """The feed with every date moved by whole weeks (weekdays stay the same)."""
-    delta = timedelta(weeks=weeks)
-
-    def moved(value: str) -> str:
-        if len(value) == 10:
-            return (date.fromisoformat(value) + delta).isoformat()
-        return (datetime.fromisoformat(value) + delta).isoformat()
-
-    feed = json.loads(json.dumps(feed))
-    feed["generated_at"] = moved(feed["generated_at"])
-    for course in feed["courses"]:
-        if course.get("start_date"):
-            course["start_date"] = moved(course["start_date"])
-        for session in course.get("info_sessions") or []:
-            for key in ("starts_at", "ends_at"):
-                if session.get(key):
-                    session[key] = moved(session[key])
-    return feed
 
 
 def sample_feed_from_now() -> Dict:

@@ -28,6 +28,27 @@ def test_faq_answer_is_the_catalogue_text(catalogue_env, language):
     assert messages[0]["answer"] == FAQ["cost"]["answer"][language]
 
 
+@pytest.mark.parametrize("language, course_text", [
+    ("nl", "De opleiding ‘Cybersecurity-analist (SOC)’ is gratis."),
+    ("fr", "La formation « Analyste en cybersécurité (SOC) » est gratuite."),
+])
+def test_cost_of_the_course_under_discussion_comes_first(catalogue_env, language, course_text):
+    tracker = make_tracker("hoeveel kost het?", intent="faq_cost",
+                           slots={"language": language, "course_id": "dh-soc-analyst-27"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    assert messages[0]["text"].startswith(course_text)
+    assert messages[1]["answer"] == FAQ["cost"]["answer"][language]
+
+
+def test_certificate_of_the_course_under_discussion_comes_from_its_record(catalogue_env):
+    tracker = make_tracker("krijg ik een certificaat?", intent="faq_certificates",
+                           slots={"language": "nl", "course_id": "dh-soc-analyst-27"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    soc = next(c for c in SAMPLE["courses"] if c["id"] == "dh-soc-analyst-27")
+    assert soc["certificate"]["nl"] in messages[0]["text"]
+    assert messages[1]["answer"] == FAQ["certificates"]["answer"]["nl"]
+
+
 def test_faq_answer_reflects_the_catalogue_at_the_time_of_asking(catalogue_env):
     with sqlite3.connect(catalogue_env) as db:
         db.execute("update faq set answer_fr = ? where topic = 'childcare'", ("Nouvelle réponse du personnel.",))

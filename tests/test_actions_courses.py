@@ -272,3 +272,57 @@ def test_search_by_duration_keeps_only_short_courses(catalogue_env, sample_feed)
     durations = {c["id"]: c.get("duration_weeks") for c in sample_feed["courses"]}
     offered = ids_offered(messages)
     assert offered and all(durations[i] is not None and durations[i] <= 10 for i in offered)
+
+
+@pytest.mark.parametrize("text, intent, action, payload", [
+    ("c'est quand la séance d'info ?", "ask_info_session", ActionInfoSessions,
+     '/ask_info_session{"course_id": "dh-soc-analyst-27"}'),
+    ("ça dure combien de temps ?", "ask_course_detail", ActionCourseDetail,
+     '/ask_course_detail{"course_id": "dh-soc-analyst-27", "course_detail": "duration"}'),
+])
+def test_which_course_buttons_answer_the_question_asked(catalogue_env, text, intent, action, payload):
+    _, events = search("cybersécurité")
+    last = next(e["value"] for e in events if e["name"] == "last_search")
+    tracker = make_tracker(text, intent=intent, slots={"language": "fr", "last_search": last})
+    messages, _ = run_action(action(), tracker)
+    assert messages[0]["response"] == "utter_which_course"
+    assert payload in button_payloads(messages)
+
+
+def test_a_which_course_button_answers_the_detail_for_the_course_chosen(catalogue_env, sample_feed):
+    # What the button above sends: the course and the detail, as entities of the payload.
+    tracker = make_tracker('/ask_course_detail{"course_id": "dh-soc-analyst-27", "course_detail": "duration"}',
+                           intent="ask_course_detail", slots={"language": "nl"},
+                           entities=[{"entity": "course_id", "value": "dh-soc-analyst-27"},
+                                     {"entity": "course_detail", "value": "duration"}])
+    messages, _ = run_action(ActionCourseDetail(), tracker)
+    soc = next(c for c in sample_feed["courses"] if c["id"] == "dh-soc-analyst-27")
+    assert texts(messages).startswith(render(DOMAIN, "utter_detail_duration_with_internship", "nl",
+                                             title=soc["title"]["nl"], weeks=int(soc["duration_weeks"]),
+                                             internship=int(soc["internship_weeks"])))
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("fr", "Conditions d'accès de la formation « Analyste en cybersécurité (SOC) » : être inscrit·e comme "
+           "demandeur·euse d'emploi; habiter dans la Région de Bruxelles-Capitale; avoir au moins 18 ans; "
+           "parler français au niveau B2 au moins; parler anglais au niveau B1 au moins; avoir au moins "
+           "le diplôme du secondaire supérieur (CESS). Des connaissances de base en réseaux"),
+    ("nl", "Toelatingsvoorwaarden voor de opleiding ‘Cybersecurity-analist (SOC)’: ingeschreven zijn als "
+           "werkzoekende; in het Brussels Hoofdstedelijk Gewest wonen; minstens 18 jaar oud zijn; minstens niveau "
+           "B2 hebben in het Frans; minstens niveau B1 hebben in het Engels; minstens een diploma hoger secundair "
+           "onderwijs hebben. "),
+])
+def test_prerequisites_list_every_rule_in_plain_words(catalogue_env, language, expected):
+    tracker = make_tracker("prérequis", intent="ask_course_detail", slots={"language": language, "course_id": "dh-soc-analyst-27"},
+                           entities=[{"entity": "course_detail", "value": "prerequisites"}])
+    messages, _ = run_action(ActionCourseDetail(), tracker)
+    assert texts(messages).startswith(expected)
+
+
+def test_prerequisites_of_a_course_with_notes_only_in_dutch(catalogue_env):
+    tracker = make_tracker("prérequis ?", intent="ask_course_detail",
+                           slots={"language": "fr", "course_id": "dh-servicedesk-nl-27"},
+                           entities=[{"entity": "course_detail", "value": "prerequisites"}])
+    text = texts(run_action(ActionCourseDetail(), tracker)[0])
+    assert "parler néerlandais au niveau B1 au moins." in text
+    assert text.endswith("Een diploma is niet vereist. " + render(DOMAIN, "utter_in_other_language_note", "fr"))

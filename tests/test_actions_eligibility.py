@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions_helpers import DOMAIN, make_tracker, run_action
 from bot.actions import eligibility_rules as rules
@@ -49,7 +51,10 @@ def test_ages(text, age):
 
 
 @pytest.mark.parametrize("text, level", [("B1", "B1"), ("niveau b 2", "B2"), ("je suis débutant", "A1"),
-                                         ("het is mijn moedertaal", "C2"), ("vloeiend", "C1"), ("aucune idée", None)])
+                                         ("het is mijn moedertaal", "C2"), ("vloeiend", "C1"), ("aucune idée", None),
+                                         ("je parle bien français", "B2"), ("un peu", "A2"), ("pas très bien", "A2"),
+                                         ("niet zo goed", "A2"), ("pas du tout", "A0"), ("ik spreek geen Nederlands", "A0"),
+                                         ("couramment", "C1"), ("mijn Engels is redelijk", "B1")])
 def test_cefr_levels(text, level):
     assert rules.parse_cefr(text) == level
 
@@ -73,10 +78,18 @@ def test_form_asks_what_the_course_needs(catalogue_env):
         "elig_diploma"]
 
 
-def extract(method, text, intent="inform", entities=None, requested=None):
+def extract_with_messages(method, text, intent="inform", entities=None, requested=None, course_id=None):
     tracker = make_tracker(text, intent=intent, entities=entities,
-                           slots={"language": "fr", "requested_slot": requested})
-    return getattr(ValidateEligibilityForm(), method)(__import__("rasa_sdk").executor.CollectingDispatcher(), tracker, DOMAIN)
+                           slots={"language": "fr", "requested_slot": requested, "course_id": course_id})
+    dispatcher = CollectingDispatcher()
+    result = getattr(ValidateEligibilityForm(), method)(dispatcher, tracker, DOMAIN)
+    if inspect.isawaitable(result):
+        result = asyncio.run(result)
+    return result, [m["response"] for m in dispatcher.messages]
+
+
+def extract(method, text, intent="inform", entities=None, requested=None, course_id=None):
+    return extract_with_messages(method, text, intent, entities, requested, course_id)[0]
 
 
 def test_answers_understood_in_both_languages():
@@ -127,7 +140,16 @@ def test_start_without_a_course_gives_the_general_rules(catalogue_env):
     tracker = make_tracker("qui peut s'inscrire ?", intent="ask_eligibility", slots={"language": "fr"})
     messages, events = run_action(ActionEligibilityStart(), tracker)
     assert [m["response"] for m in messages] == ["utter_eligibility_general", "utter_eligibility_which_course"]
-    assert events == []
+    assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]
+
+
+def test_start_without_a_course_offers_buttons_that_go_on_with_the_eligibility(catalogue_env):
+    tracker = make_tracker("je peux faire la formation cybersécurité ?", intent="ask_eligibility",
+                           slots={"language": "fr"})
+    messages, _ = run_action(ActionEligibilityStart(), tracker)
+    payloads = [b["payload"] for m in messages for b in m.get("buttons") or []]
+    assert '/ask_eligibility{"course_id": "dh-soc-analyst-27"}' in payloads
+    assert all(p.startswith("/ask_eligibility{") for p in payloads)
 
 
 def test_start_with_a_course_runs_the_form(catalogue_env):
@@ -136,3 +158,50 @@ def test_start_with_a_course_runs_the_form(catalogue_env):
     messages, events = run_action(ActionEligibilityStart(), tracker)
     assert messages[0]["response"] == "utter_eligibility_intro"
     assert events[-1] == {"event": "followup", "name": "eligibility_form", "timestamp": None}
+
+
+@pytest.mark.parametrize("text, answer", [("oui je suis inscrite", True), ("nee, nog niet", False),
+                                          ("je suis inscrit chez Actiris", True), ("pas encore", False),
+                                          ("euh", None)])
+def test_yes_or_no_in_words(text, answer):
+    assert rules.parse_yes_no(text) is answer
+
+
+def test_a_yes_no_question_answered_in_words():
+    assert extract("extract_elig_registered_jobseeker", "je suis inscrite depuis mars",
+                   requested="elig_registered_jobseeker") == {"elig_registered_jobseeker": True}
+    result, hints = extract_with_messages("extract_elig_registered_jobseeker", "euh", requested="elig_registered_jobseeker")
+    assert (result, hints) == ({"elig_registered_jobseeker": None}, ["utter_eligibility_yes_no_hint"])
+
+
+def test_a_question_of_its_own_fills_nothing_so_the_rules_answer_it():
+    # The form then steps aside (nothing extracted), a rule answers, and the form asks again.
+    for method, slot, text, intent in [
+        ("extract_elig_registered_jobseeker", "elig_registered_jobseeker", "c'est quoi Actiris ?", "faq_registration_process"),
+        ("extract_elig_brussels_resident", "elig_brussels_resident", "combien ça coûte ?", "faq_cost"),
+        ("extract_elig_age", "elig_age", "hoe lang duurt de opleiding?", "ask_course_detail"),
+        ("extract_elig_level_fr", "elig_level_fr", "c'est quoi le niveau B1 ?", "faq_language_support"),
+        ("extract_elig_diploma", "elig_diploma", "est-ce que mon diplôme marocain est reconnu ?", "faq_diploma_recognition"),
+    ]:
+        assert extract_with_messages(method, text, intent=intent, requested=slot) == ({}, []), text
+
+
+def test_an_answer_the_nlu_took_for_something_else_is_still_read():
+    assert extract("extract_elig_level_fr", "je parle bien français", intent="faq_language_support",
+                   requested="elig_level_fr") == {"elig_level_fr": "B2"}
+    assert extract("extract_elig_age", "45", intent="faq_accessibility", requested="elig_age") == {"elig_age": 45}
+
+
+def test_a_level_goes_to_the_language_it_names(catalogue_env):
+    # The SOC course asks French and English: "anglais moyen" answers for English, French is asked again.
+    assert extract("extract_elig_level_fr", "anglais moyen", requested="elig_level_fr",
+                   course_id="dh-soc-analyst-27") == {"elig_level_en": "B1"}
+    result, hints = extract_with_messages("extract_elig_level_fr", "néerlandais courant", requested="elig_level_fr",
+                                          course_id="dh-soc-analyst-27")
+    assert (result, hints) == ({"elig_level_fr": None}, ["utter_eligibility_level_hint"])
+
+
+def test_not_speaking_a_language_at_all_meets_no_level():
+    [(_, _, met)] = rules.rule_results({"language_requirements": [{"language": "nl", "level": "A1"}]},
+                                       {"elig_level_nl": "A0"})
+    assert met is False

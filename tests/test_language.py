@@ -33,12 +33,12 @@ def test_short_or_ambiguous_messages_are_not_decisive(text):
     assert not detect_language(text).decisive
 
 
-@pytest.mark.parametrize("text, language", [("hallo", "nl"), ("dag", "nl"), ("salut", "fr"), ("merci", "fr"), ("ja", "nl"), ("oui", "fr")])
+@pytest.mark.parametrize("text, language", [("hallo", "nl"), ("dag", "nl"), ("salut", "fr"), ("ja", "nl"), ("oui", "fr")])
 def test_one_courtesy_word_still_leans_to_its_language(text, language):
     assert detect_language(text).code == language
 
 
-@pytest.mark.parametrize("text", ["1", "amina.b@gmail.com", "👍", "?!", "ok", "B1", "sorry"])
+@pytest.mark.parametrize("text", ["1", "amina.b@gmail.com", "👍", "?!", "ok", "B1", "sorry", "merci"])
 def test_messages_without_words_have_no_language(text):
     assert detect_language(text).code is None
 
@@ -80,3 +80,25 @@ def test_explicit_switch_holds():
 
 def test_unsupported_request_changes_nothing():
     assert choose_language("nl", "detected", guess("nl"), requested="en") == ("nl", "detected")
+
+
+@pytest.mark.parametrize("text", ["good morning", "thanks a lot", "operator please", "how do I get there ?",
+                                  "can you talk in French?", "is there a course in data?"])
+def test_english_keeps_the_conversations_language(text):
+    guess = detect_language(text)
+    assert (guess.code, guess.decisive) == ("en", False)
+    assert choose_language("fr", "detected", guess.as_dict()) == ("fr", "detected")
+    assert choose_language("nl", "page", guess.as_dict()) == ("nl", "page")
+
+
+@pytest.mark.parametrize("text, language", [("je cherche une formation in cybersecurity please", "fr"),
+                                            ("ik zoek een training in cybersecurity", "nl"),
+                                            ("oké, afgesproken", "nl")])
+def test_mixed_messages_go_to_their_french_or_dutch_words(text, language):
+    guess = detect_language(text)
+    assert (guess.code, guess.decisive) == (language, True)
+
+
+@pytest.mark.parametrize("text", ["merci merci", "merci hé", "oké dan", "tof, merci"])
+def test_words_both_communities_use_do_not_switch(text):
+    assert not detect_language(text).decisive

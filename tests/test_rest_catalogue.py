@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from bot.actions.formatting import format_session_time
 from support import sync_catalogue
@@ -82,3 +83,39 @@ def test_a_course_added_by_a_sync_is_found_without_retraining(servers, sender, s
         original = tmp_path / "original.json"
         original.write_text(json.dumps(sample_feed, ensure_ascii=False), encoding="utf-8")
         sync_catalogue(original, servers.catalogue_db)
+
+
+def last_text(replies):
+    return replies[-1].get("text", "") if replies else ""
+
+
+def test_eligibility_in_dutch_with_a_side_question_then_the_verdict(servers, sender, sample_feed):
+    faq = {entry["topic"]: entry for entry in sample_feed["faq"]}
+    replies = servers.send(sender, '/ask_eligibility{"course_id": "dh-soc-analyst-27"}', metadata={"language": "nl"})
+    assert last_text(replies).startswith("Ben je ingeschreven als werkzoekende")
+    replies = servers.send(sender, "ja")
+    asked_residence = last_text(replies)
+    assert asked_residence.startswith("Woon je in het Brussels Hoofdstedelijk Gewest?")
+    # A question of its own: answered from the catalogue, then the same question again.
+    replies = servers.send(sender, "hoeveel kost de opleiding eigenlijk?")
+    assert "De opleiding ‘Cybersecurity-analist (SOC)’ is gratis." in all_text(replies)
+    assert faq["cost"]["answer"]["nl"] in all_text(replies)
+    assert last_text(replies) == asked_residence
+    assert last_text(servers.send(sender, "ik woon in Gent")) == "Hoe oud ben je?"
+    assert last_text(servers.send(sender, "ik ben 23")).startswith("Wat is je niveau Frans?")
+    assert last_text(servers.send(sender, "een beetje")).startswith("Wat is je niveau Engels?")
+    assert last_text(servers.send(sender, "B1")).startswith("Wat is het hoogste diploma")
+    verdict = all_text(servers.send(sender, "hoger secundair"))
+    assert verdict.startswith("Volgens je antwoorden voldoe je niet aan alle voorwaarden voor ‘Cybersecurity-analist (SOC)’:")
+    assert "❌ in het Brussels Hoofdstedelijk Gewest wonen" in verdict
+    assert "❌ minstens niveau B2 hebben in het Frans" in verdict
+    assert verdict.count("✅") == 4
+    assert "een consulent bevestigt het samen met jou tijdens de infosessie" in verdict
+
+
+def test_a_new_search_ends_the_eligibility_questions(servers, sender):
+    servers.send(sender, "est-ce que je peux participer à la formation full stack ?")
+    replies = servers.send(sender, "non en fait je cherche une formation en cybersécurité")
+    assert "Analyste en cybersécurité (SOC)" in titles(replies)
+    tracker = requests.get(f"{servers.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+    assert not tracker["active_loop"]

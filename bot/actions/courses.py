@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import course_search
+from bot.actions import eligibility_rules as rules_of
 from bot.actions.catalogue import (
     localized,
     open_catalogue,
@@ -77,10 +78,19 @@ def _number(value: Any) -> str:
     return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
 
 
-def course_button(course: Dict[str, Any], language: str) -> Dict[str, str]:
-    """A button that opens a course's details."""
-    payload = json.dumps({"course_id": course["id"]})
-    return {"title": course_title(course, language), "payload": f"/ask_course_detail{payload}"}
+def course_button(
+    course: Dict[str, Any], language: str, intent: str = "ask_course_detail", detail: Optional[str] = None
+) -> Dict[str, str]:
+    """A button naming a course: by default it opens the course's overview.
+
+    Args:
+        intent: what the button asks about the course (its details, info sessions, eligibility).
+        detail: the detail asked (a `course_detail` value), for a question about one detail.
+    """
+    entities = {"course_id": course["id"]}
+    if detail:
+        entities["course_detail"] = detail
+    return {"title": course_title(course, language), "payload": f"/{intent}{json.dumps(entities)}"}
 
 
 def search_request(tracker: Tracker) -> Dict[str, Any]:
@@ -273,10 +283,18 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
     return None, []
 
 
-def ask_which_course(dispatcher, domain, language, candidates: List[Dict]) -> None:
-    """Asks which course is meant, with a button per candidate."""
+def ask_which_course(
+    dispatcher, domain, language, candidates: List[Dict], intent: str = "ask_course_detail",
+    detail: Optional[str] = None,
+) -> None:
+    """Asks which course is meant, with a button per candidate that carries the question on.
+
+    Args:
+        intent: the question asked, so that a click answers it for the course chosen.
+        detail: the detail asked, if the question was about one.
+    """
     dispatcher.utter_message(response="utter_which_course",
-                             buttons=[course_button(c, language) for c in candidates])
+                             buttons=[course_button(c, language, intent, detail) for c in candidates])
 
 
 DETAIL_KEYWORDS = {
@@ -354,22 +372,32 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str) 
         names = [label(domain, "utter_language_", code, language) for code in course["teaching_languages"]]
         return render(domain, "utter_detail_teaching_languages", language, title=title, languages=", ".join(names))
     if detail == "prerequisites":
-        eligibility = course.get("eligibility") or {}
-        notes, notes_language = localized(eligibility, "notes", language)
-        levels = [f"{label(domain, 'language', r['language'], language)} {r['level']}"
-                  for r in eligibility.get("language_requirements") or []]
-        parts = [", ".join(levels)] if levels else []
-        if notes:
-            parts.append(with_note(domain, notes, notes_language, language))
-        if parts:
-            return render(domain, "utter_detail_prerequisites", language, title=title, requirements=" — ".join(parts))
-        if eligibility is not None and course.get("eligibility") is not None:
+        eligibility = course.get("eligibility")
+        rules = [rule_phrase(domain, kind, values, language)
+                 for kind, values, _ in rules_of.rule_results(eligibility, {})]
+        notes, notes_language = localized(eligibility or {}, "notes", language)
+        if rules or notes:
+            requirements = "; ".join(rules) + ("." if rules else "")
+            if notes:
+                requirements = f"{requirements} {with_note(domain, notes, notes_language, language)}".strip()
+            return render(domain, "utter_detail_prerequisites", language, title=title, requirements=requirements)
+        if eligibility is not None:
             return render(domain, "utter_detail_no_prerequisites", language, title=title)
     if detail == "provider" and course.get("provider"):
         return render(domain, "utter_detail_provider", language, title=title, provider=course["provider"])
     if detail == "url" and course.get("url"):
         return render(domain, "utter_detail_url", language, title=title, url=course["url"])
     return None
+
+
+def rule_phrase(domain: DomainDict, kind: str, values: Dict[str, Any], language: str) -> str:
+    """One eligibility rule in plain words: "avoir au moins 18 ans", "minstens niveau B2 hebben in het Frans"."""
+    values = dict(values)
+    if "language" in values:
+        values["language"] = label(domain, "utter_language_", values["language"], language)
+    if "diploma" in values:
+        values["diploma"] = render(domain, f"utter_diploma_{values['diploma']}", language)
+    return render(domain, f"utter_rule_{kind}", language, **values)
 
 
 def with_note(domain: DomainDict, text: str, text_language: Optional[str], language: str) -> str:
@@ -420,7 +448,7 @@ class ActionCourseDetail(Action):
                 # "C'est payant ?" with no course in mind: the general answer staff maintain.
                 dispatcher.utter_message(response="utter_faq_answer", answer=general)
             elif candidates:
-                ask_which_course(dispatcher, domain, language, candidates)
+                ask_which_course(dispatcher, domain, language, candidates, detail=detail)
             else:
                 dispatcher.utter_message(response="utter_which_course")
             return []
@@ -476,7 +504,7 @@ class ActionInfoSessions(Action):
         course, candidates = resolve_course(tracker, catalogue)
         if course is None:
             if candidates:
-                ask_which_course(dispatcher, domain, language, candidates)
+                ask_which_course(dispatcher, domain, language, candidates, intent="ask_info_session")
             else:
                 dispatcher.utter_message(response="utter_which_course")
             return []

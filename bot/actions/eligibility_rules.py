@@ -10,7 +10,9 @@ import re
 import unicodedata
 from typing import Any, Dict, List, Optional, Tuple
 
-CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+# "A0": does not speak the language at all (below every requirement).
+NO_LEVEL = "A0"
+CEFR_LEVELS = (NO_LEVEL, "A1", "A2", "B1", "B2", "C1", "C2")
 DIPLOMAS = ("none", "primary", "lower_secondary", "upper_secondary", "bachelor", "master")
 LANGUAGE_SLOTS = {"fr": "elig_level_fr", "nl": "elig_level_nl", "en": "elig_level_en"}
 
@@ -26,13 +28,32 @@ BRUSSELS_MUNICIPALITIES = {
     "woluwe-saint-pierre", "sint-pieters-woluwe", "woluwe",
 }
 
-# Words that mean a CEFR level to a jobseeker who doesn't know the scale.
+# Words that mean a CEFR level to a jobseeker who doesn't know the scale (folded).
 LEVEL_WORDS = {
-    "debutant": "A1", "beginner": "A1", "beginnend": "A1", "basis": "A2", "moyen": "B1",
-    "gemiddeld": "B1", "intermediaire": "B1", "bon": "B2", "goed": "B2", "courant": "C1",
-    "vloeiend": "C1", "bilingue": "C1", "tweetalig": "C1", "maternelle": "C2", "moedertaal": "C2",
-    "natif": "C2", "native": "C2",
+    "debutant": "A1", "debutante": "A1", "beginner": "A1", "beginnend": "A1", "basis": "A2",
+    "moyen": "B1", "moyenne": "B1", "moyennement": "B1", "gemiddeld": "B1", "intermediaire": "B1",
+    "redelijk": "B1", "correct": "B1", "correctement": "B1", "bon": "B2", "bonne": "B2", "bien": "B2",
+    "goed": "B2", "vlot": "B2", "courant": "C1", "couramment": "C1", "vloeiend": "C1", "bilingue": "C1",
+    "tweetalig": "C1", "parfait": "C2", "parfaitement": "C2", "perfect": "C2", "maternelle": "C2",
+    "moedertaal": "C2", "natif": "C2", "native": "C2",
 }
+# Phrases that say more than their words alone ("pas bien" is not "bien"), checked first.
+LEVEL_PHRASES = (
+    (r"\b(pas du tout|pas un mot|rien du tout|helemaal niet|geen woord|geen enkel woord)\b", NO_LEVEL),
+    (r"\b(pas (tres |trop |si )?bien|pas beaucoup|niet (zo |zo'n |erg |heel )?goed|niet veel)\b", "A2"),
+    (r"\b(un peu|un petit peu|quelques mots|een beetje|een paar woorden)\b", "A2"),
+    (r"\b(je ne (le )?parle pas|parle pas|ik spreek (het )?geen|ik spreek (het )?niet|spreek geen)\b", NO_LEVEL),
+)
+# Language names as users write them (folded), for "anglais moyen", "mijn Engels is goed".
+LANGUAGE_NAMES = {
+    "fr": ("francais", "frans", "french"),
+    "nl": ("neerlandais", "nederlands", "flamand", "vlaams", "dutch"),
+    "en": ("anglais", "engels", "english"),
+}
+YES_WORDS = {"oui", "ouais", "ouai", "yes", "ja", "jawel", "jep", "yep", "evidemment", "effectivement",
+             "certainement", "absolument", "natuurlijk", "tuurlijk", "zeker", "inscrit", "inscrite",
+             "ingeschreven"}
+NO_WORDS = {"non", "nan", "no", "nee", "neen", "pas", "niet", "geen", "jamais", "nooit"}
 
 
 def fold(text: str) -> str:
@@ -69,13 +90,36 @@ def parse_age(text: str) -> Optional[int]:
 
 
 def parse_cefr(text: str) -> Optional[str]:
-    """A CEFR level from "B1", "niveau b2", "je suis débutant", "moedertaal"."""
-    match = re.search(r"\b([abc])\s?([12])\b", fold(text))
+    """A CEFR level from "B1", "niveau b2", "je suis débutant", "un peu", "moedertaal".
+
+    Returns "A0" for "not at all", None when the text says no level.
+    """
+    folded = fold(text)
+    match = re.search(r"\b([abc])\s?([12])\b", folded)
     if match:
         return f"{match.group(1).upper()}{match.group(2)}"
-    for word in re.findall(r"[a-z]+", fold(text)):
+    for pattern, level in LEVEL_PHRASES:
+        if re.search(pattern, folded):
+            return level
+    for word in re.findall(r"[a-z]+", folded):
         if word in LEVEL_WORDS:
             return LEVEL_WORDS[word]
+    return None
+
+
+def languages_named(text: str) -> List[str]:
+    """The languages a text names ("anglais moyen" -> ["en"]), in the order of LANGUAGE_NAMES."""
+    words = set(re.findall(r"[a-z]+", fold(text)))
+    return [code for code, names in LANGUAGE_NAMES.items() if words & set(names)]
+
+
+def parse_yes_no(text: str) -> Optional[bool]:
+    """Yes or no from the words of an answer ("oui je suis inscrite", "nee, nog niet"); None if neither."""
+    words = re.findall(r"[a-z]+", fold(text))
+    if any(w in NO_WORDS for w in words):
+        return False
+    if any(w in YES_WORDS for w in words):
+        return True
     return None
 
 

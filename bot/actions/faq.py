@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -10,9 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.catalogue import localized, open_catalogue, user_language
+from bot.actions.courses import detail_answer
 from bot.actions.handoff import utter_with_contact
 
 FAQ_INTENT_PREFIX = "faq_"
+# FAQ topics that are also a detail of each course: asked while a course is under discussion,
+# the course's own record answers first, then the general text.
+COURSE_DETAIL_TOPICS = {"cost": "cost", "certificates": "certificate"}
 
 
 class ActionAnswerFaq(Action):
@@ -32,6 +36,10 @@ class ActionAnswerFaq(Action):
         catalogue = open_catalogue()
         entry = catalogue.faq(topic) if (catalogue and topic) else None
         answer, answer_language = localized(entry, "answer", language)
+        course_answer = self.course_answer(tracker, domain, catalogue, topic, language)
+        if course_answer:
+            # "Hoeveel kost het?" about the course under discussion: its own record first.
+            dispatcher.utter_message(text=course_answer)
         if answer is None:
             utter_with_contact(dispatcher, language, "utter_faq_unknown")
         elif answer_language == language:
@@ -39,3 +47,15 @@ class ActionAnswerFaq(Action):
         else:
             dispatcher.utter_message(response="utter_faq_answer_other_language", answer=answer)
         return []
+
+    @staticmethod
+    def course_answer(tracker: Tracker, domain: DomainDict, catalogue, topic: Optional[str], language: str) -> Optional[str]:
+        """What the record of the course under discussion says on the topic, if it is a course detail."""
+        detail = COURSE_DETAIL_TOPICS.get(topic or "")
+        course_id = tracker.get_slot("course_id")
+        if not (detail and course_id and catalogue):
+            return None
+        course = catalogue.get_course(course_id)
+        if not course or course.get("withdrawn"):
+            return None
+        return detail_answer(domain, course, detail, language)

@@ -1,0 +1,71 @@
+"""The NLU training data and the held-out test set: enough examples, both languages, no leaks."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import yaml
+
+from support import REPO_ROOT
+
+TRAINING = REPO_ROOT / "bot" / "data" / "nlu"
+HELD_OUT = REPO_ROOT / "tests" / "nlu"
+LANGUAGES = ("fr", "nl")
+MIN_TRAINING_EXAMPLES = 30
+MIN_TEST_EXAMPLES = 15
+DOMAIN_INTENTS = yaml.safe_load((REPO_ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))["intents"]
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def plain(example: str) -> str:
+    """The text of an example without entity annotations, lower case, spaces collapsed."""
+    return " ".join(ANNOTATION.sub(r"\1", example).lower().split())
+
+
+def examples_by_intent(folder: Path) -> Dict[str, List[str]]:
+    found: Dict[str, List[str]] = defaultdict(list)
+    for path in sorted(folder.glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            if "intent" in block:
+                found[block["intent"]] += [
+                    line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")
+                ]
+    return found
+
+
+TRAIN = {language: examples_by_intent(TRAINING / language) for language in LANGUAGES}
+TEST = {language: examples_by_intent(HELD_OUT / language) for language in LANGUAGES}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_intent_has_enough_training_examples(language):
+    counts = {intent: len(TRAIN[language].get(intent, [])) for intent in DOMAIN_INTENTS}
+    assert {i: n for i, n in counts.items() if n < MIN_TRAINING_EXAMPLES} == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_intent_has_enough_held_out_examples(language):
+    counts = {intent: len(TEST[language].get(intent, [])) for intent in DOMAIN_INTENTS}
+    assert {i: n for i, n in counts.items() if n < MIN_TEST_EXAMPLES} == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_held_out_example_is_in_the_training_data(language):
+    trained = {plain(e) for other in LANGUAGES for examples in TRAIN[other].values() for e in examples}
+    leaked = [e for examples in TEST[language].values() for e in examples if plain(e) in trained]
+    assert leaked == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_training_example_is_written_twice(language):
+    counts = Counter(plain(e) for examples in TRAIN[language].values() for e in examples)
+    assert [e for e, n in counts.items() if n > 1] == []
+
+
+def test_only_intents_of_the_domain():
+    used = {i for data in (*TRAIN.values(), *TEST.values()) for i in data}
+    assert used - set(DOMAIN_INTENTS) == set()
