@@ -21,7 +21,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
 RASA := $(BIN)/rasa
-BOT_INPUTS := config.yml $(shell find bot/domain.yml bot/data bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+BOT_INPUTS := config.yml bot/language.py $(shell find bot/domain.yml bot/data bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: help setup train catalogue run test validate pytest conversation-tests eval bench clean
 

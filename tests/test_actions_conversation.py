@@ -135,3 +135,17 @@ def test_change_to_english_is_answered_with_the_languages_the_bot_speaks():
                            slots={"language": "nl", "language_source": "detected"})
     messages, _ = run_action(ActionChangeLanguage(), tracker)
     assert [m["response"] for m in messages] == ["utter_language_unsupported"]
+
+
+def test_where_is_it_about_the_course_under_discussion_gives_its_place_not_the_hubs(catalogue_env):
+    tracker = make_tracker("et c'est où ?", intent="faq_directions",
+                           slots={"language": "fr", "course_id": "dh-data-analyst-en-27"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    data = next(c for c in SAMPLE["courses"] if c["id"] == "dh-data-analyst-en-27")
+    assert len(messages) == 1 and data["location"]["address"] in messages[0]["text"]
+
+
+def test_directions_without_a_course_are_the_hubs(catalogue_env):
+    tracker = make_tracker("comment venir chez vous ?", intent="faq_directions", slots={"language": "fr"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    assert messages[0]["answer"] == FAQ["directions"]["answer"]["fr"]

@@ -16,7 +16,10 @@ from bot.actions.handoff import utter_with_contact
 FAQ_INTENT_PREFIX = "faq_"
 # FAQ topics that are also a detail of each course: asked while a course is under discussion,
 # the course's own record answers first, then the general text.
-COURSE_DETAIL_TOPICS = {"cost": "cost", "certificates": "certificate"}
+COURSE_DETAIL_TOPICS = {"cost": "cost", "certificates": "certificate", "directions": "location"}
+# Topics whose general text would mislead after the course's own answer: the hub's directions
+# are not the way to a course given at a partner's.
+COURSE_ANSWER_ENOUGH = {"directions"}
 
 
 class ActionAnswerFaq(Action):
@@ -40,6 +43,8 @@ class ActionAnswerFaq(Action):
         if course_answer:
             # "Hoeveel kost het?" about the course under discussion: its own record first.
             dispatcher.utter_message(text=course_answer)
+            if topic in COURSE_ANSWER_ENOUGH:
+                return []
         if answer is None:
             utter_with_contact(dispatcher, language, "utter_faq_unknown")
         elif answer_language == language:
