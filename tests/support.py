@@ -37,3 +37,26 @@ def sample_feed_from_now() -> Dict:
     first = min(datetime.fromisoformat(s["starts_at"]) for c in feed["courses"] for s in c["info_sessions"])
     days_ahead = (first - datetime.now(timezone.utc)).days
     return shift_feed_dates(feed, weeks=-((days_ahead - 7) // 7))
+
+
+NEW_COURSE_ID = "dh-drone-pilot-27"
+
+
+def feed_with_a_new_course(feed: Dict) -> Dict:
+    """The feed plus a course no training example names ("télépilote de drones"), with sessions.
+
+    Returns:
+        A new feed; the course is its last one.
+    """
+    feed = json.loads(json.dumps(feed))
+    course = json.loads(json.dumps(next(c for c in feed["courses"] if c["id"] == "dh-java-dev-27")))
+    course.update({
+        "id": NEW_COURSE_ID,
+        "title": {"fr": "Télépilote de drones professionnel", "nl": "Professionele dronepiloot"},
+        "summary": {"fr": "Piloter des drones pour l'inspection de bâtiments.", "nl": "Drones besturen voor gebouwinspecties."},
+        "topics": ["drones", "télépilote", "dronepiloot"],
+    })
+    for number, session in enumerate(course["info_sessions"], start=1):
+        session["id"] = f"{NEW_COURSE_ID}-is{number}"
+    feed["courses"].append(course)
+    return feed

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from bot.actions.formatting import format_session_time
-from support import sync_catalogue
+from support import NEW_COURSE_ID, feed_with_a_new_course, sync_catalogue
 
 pytestmark = pytest.mark.rest
 
@@ -57,24 +57,15 @@ def test_eligibility_form_asks_only_what_the_course_needs(servers, sender):
 
 
 def test_a_course_added_by_a_sync_is_found_without_retraining(servers, sender, sample_feed, tmp_path):
-    feed = json.loads(json.dumps(sample_feed))
-    new_course = json.loads(json.dumps(next(c for c in feed["courses"] if c["id"] == "dh-java-dev-27")))
-    new_course.update({
-        "id": "dh-drone-pilot-27",
-        "title": {"fr": "Télépilote de drones professionnel", "nl": "Professionele dronepiloot"},
-        "summary": {"fr": "Piloter des drones pour l'inspection de bâtiments.", "nl": "Drones besturen voor gebouwinspecties."},
-        "topics": ["drones", "télépilote", "dronepiloot"],
-    })
-    for number, session in enumerate(new_course["info_sessions"], start=1):
-        session["id"] = f"dh-drone-pilot-27-is{number}"
-    feed["courses"].append(new_course)
+    feed = feed_with_a_new_course(sample_feed)
+    new_course = feed["courses"][-1]
     path = tmp_path / "feed.json"
     path.write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
     sync_catalogue(path, servers.catalogue_db)
     try:
         replies = servers.send(sender, "je voudrais devenir télépilote de drones")
         assert "Télépilote de drones professionnel" in titles(replies)
-        replies = servers.send(sender, '/ask_info_session{"course_id": "dh-drone-pilot-27"}')
+        replies = servers.send(sender, '/ask_info_session{"course_id": "%s"}' % NEW_COURSE_ID)
         first = new_course["info_sessions"][0]["starts_at"]
         assert format_session_time(first, "fr") in all_text(replies)
         replies = servers.send(sender + "-nl", "ik zoek een opleiding als dronepiloot")

@@ -9,6 +9,7 @@ added by a sync is found without retraining.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from datetime import date, timedelta
@@ -81,6 +82,37 @@ def vocabulary(courses: Iterable[Dict[str, Any]]) -> set:
         for text in texts:
             words.update(re.findall(r"[^\W_]+", fold(str(text))))
     return words
+
+
+_VOCABULARY_CACHE: Dict[str, Tuple[tuple, frozenset]] = {}
+
+
+def _file_state(path) -> tuple:
+    """What changes when the catalogue file is written: the sizes and times of it and its WAL."""
+    state = []
+    for name in (str(path), f"{path}-wal"):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            state.append(None)
+        else:
+            state.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(state)
+
+
+def catalogue_words(catalogue) -> frozenset:
+    """`vocabulary()` of the catalogue's active courses, read again only when the file changed.
+
+    Every message needs it (spelling, naming a course); reading every course each time would
+    cost most of an answer on a large catalogue.
+    """
+    key = str(catalogue.path)
+    state = _file_state(catalogue.path)
+    cached = _VOCABULARY_CACHE.get(key)
+    if cached is None or cached[0] != state:
+        cached = (state, frozenset(vocabulary(catalogue.active_courses())))
+        _VOCABULARY_CACHE[key] = cached
+    return cached[1]
 
 
 def correct_spelling(words: List[str], known: set) -> List[str]:

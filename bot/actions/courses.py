@@ -125,7 +125,7 @@ def run_search(catalogue, request: Dict[str, Any], offset: int) -> Tuple[List[Di
     Returns:
         (courses of this page, total, whether the request had to be loosened)
     """
-    known = course_search.vocabulary(catalogue.active_courses())
+    known = course_search.catalogue_words(catalogue)
     words = course_search.correct_spelling(request["words"], known)
     filters = dict(request["filters"])
     text = " ".join(words) or None
@@ -249,7 +249,7 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
             named.extend(course_search.keywords(typed) or [typed])
     current = tracker.get_slot("course_id")
     if named:
-        known = course_search.vocabulary(catalogue.active_courses())
+        known = course_search.catalogue_words(catalogue)
         words = course_search.correct_spelling(named, known)
         courses, total = search_courses(catalogue, " ".join(words), {}, PAGE_SIZE, 0)
         if total == 1:
@@ -267,7 +267,7 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
         return catalogue.get_course(current), []
     # No entity, no course under discussion: words of the message that name a course or topic.
     if not text.startswith("/"):
-        known = course_search.vocabulary(catalogue.active_courses())
+        known = course_search.catalogue_words(catalogue)
         words = [w for w in course_search.correct_spelling(course_search.keywords(text), known) if w in known]
         if words:
             courses, total = search_courses(catalogue, " ".join(words), {}, PAGE_SIZE, 0)

@@ -62,7 +62,7 @@ def courses_named(tracker: Tracker) -> List[Dict[str, Any]]:
     text = (tracker.latest_message or {}).get("text") or ""
     if catalogue is None or text.startswith("/"):
         return []
-    known = course_search.vocabulary(catalogue.active_courses())
+    known = course_search.catalogue_words(catalogue)
     words = [w for w in course_search.correct_spelling(course_search.keywords(text), known) if w in known]
     if not words:
         return []

@@ -29,6 +29,19 @@ def _spacy_pipeline(code: str):
     return nlp
 
 
+@lru_cache(maxsize=None)
+def _lemma_table(code: str):
+    return _spacy_pipeline(code).get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+
+
+def lookup_lemma(code: str, word: str):
+    """The lookup lemma of a word, or None (the French table holds lists: the first is spaCy's choice)."""
+    lemma = _lemma_table(code).get(word)
+    if isinstance(lemma, list):
+        lemma = lemma[0] if lemma else None
+    return lemma
+
+
 def fold_accents(text: str) -> str:
     """Lower case without accents: "Séance" -> "seance", so that "seance" matches it."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -72,9 +85,25 @@ class BilingualSpacyTokenizer(Tokenizer):
         guess = message.get(LANGUAGE) or {}
         code = guess.get("code") if guess.get("code") in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
         doc = _spacy_pipeline(code)(text)
-        tokens = [
-            Token(t.text, t.idx, lemma=fold_accents(t.lemma_ or t.text))
-            for t in doc
-            if not t.is_space and not (t.is_punct and len(t.text) == 1 and t.text not in "?!")
-        ]
+        tokens = []
+        for t in doc:
+            if t.is_space or (t.is_punct and len(t.text) == 1 and t.text not in "?!"):
+                continue
+            word, lemma = t.text, t.lemma_ or t.text
+            if lemma == word and not word.islower():
+                # The lookup tables are lower case: "Séances" at the start of a message is "séance".
+                lemma = lookup_lemma(code, word.lower()) or word
+            if ends_with_stray_full_stop(word):
+                # spaCy's abbreviation rules keep "IT." of "naar IT. Kom ik..." whole: the word
+                # alone is what the user named, and what an entity annotation spans.
+                word, lemma = word[:-1], lemma.rstrip(".") or word[:-1]
+            tokens.append(Token(word, t.idx, lemma=fold_accents(lemma)))
         return self._apply_token_pattern(tokens)
+
+
+def ends_with_stray_full_stop(word: str) -> bool:
+    """Whether a token is a word with the sentence's full stop stuck to it ("IT.", "enz.").
+
+    Dotted abbreviations ("A.B.", "...") keep their dots: they have one inside too.
+    """
+    return len(word) >= 2 and word.endswith(".") and "." not in word[:-1]

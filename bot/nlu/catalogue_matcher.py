@@ -1,0 +1,164 @@
+"""NLU component that reads a message naming courses the model never saw as a course search.
+
+A course added by a sync after training ("Télépilote de drones") brings words the classifier has
+never seen: their character n-grams point anywhere ("je voudrais devenir télépilote de drones"
+came out as a question about wheelchair access). When the classifier is unsure and the message
+names active courses of the catalogue with such words, the catalogue is the better clue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.actions import course_search
+from catalogue_sync.errors import CatalogueUnavailable
+
+logger = logging.getLogger(__name__)
+
+CATALOGUE_MATCH = "catalogue_match"
+VOCABULARY_FILE = "trained_words.json"
+
+
+def words_in(texts: Iterable[str]) -> set:
+    """The folded words of texts, as `course_search.vocabulary` splits catalogue titles."""
+    words = set()
+    for text in texts:
+        words.update(re.findall(r"[^\W_]+", course_search.fold(text or "")))
+    return words
+
+
+def open_catalogue():
+    """The catalogue the actions read (`CATALOGUE_DB`), or None when none was synced yet."""
+    from bot.actions.config import catalogue_db_path
+    from catalogue_sync.read import Catalogue
+
+    path = catalogue_db_path()
+    return Catalogue(path) if path.exists() else None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class CatalogueMatcher(GraphComponent, IntentClassifier):
+    """Ranks the search intent first for an unsure message that names new catalogue words.
+
+    Goes after the intent classifier and before the FallbackClassifier. It learns nothing but
+    the words of the training data; at prediction time it reads the live catalogue's words.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Settings: below `threshold` the classifier counts as unsure; the intents it leaves alone."""
+        return {
+            "threshold": 0.8,
+            "search_intent": "search_courses",
+            # Intents that already read a course (or answer a form's question) stay as they are.
+            "keep_intents": [
+                "search_courses", "ask_course_detail", "ask_info_session", "ask_eligibility",
+                "register_info_session", "cancel_registration", "show_more", "inform",
+            ],
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        trained_words: Optional[Iterable[str]] = None,
+    ) -> None:
+        """Creates the component with the words of the training data (none before training)."""
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.trained_words = frozenset(trained_words or ())
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "CatalogueMatcher":
+        """Creates an untrained component."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Remembers every word the classifier was trained on: examples, lookup tables, synonyms."""
+        texts = [example.get(TEXT) for example in training_data.training_examples]
+        for table in training_data.lookup_tables:
+            elements = table.get("elements")
+            texts += elements if isinstance(elements, list) else []
+        texts += list(training_data.entity_synonyms)
+        self.trained_words = frozenset(words_in(texts))
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(self.trained_words)), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "CatalogueMatcher":
+        """Loads the training words saved by `train`."""
+        with model_storage.read_from(resource) as directory:
+            words = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        return cls(config, model_storage, resource, words)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Moves the search intent first where the catalogue is the better clue."""
+        catalogue = None
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if not intent.get("name") or intent["name"] in self.config["keep_intents"]:
+                continue
+            if (intent.get("confidence") or 0) >= self.config["threshold"]:
+                continue
+            catalogue = catalogue or open_catalogue()
+            if catalogue is None:
+                return messages
+            new_words = self.new_catalogue_words(message.get(TEXT) or "", catalogue)
+            if new_words:
+                self._rank_search_first(message)
+                message.set(CATALOGUE_MATCH, {"new_words": new_words}, add_to_output=True)
+        return messages
+
+    def new_catalogue_words(self, text: str, catalogue) -> List[str]:
+        """Words of the message that name active courses and that training never showed."""
+        try:
+            known = course_search.catalogue_words(catalogue)
+        except CatalogueUnavailable as error:  # the NLU goes on without the catalogue's help
+            logger.warning("Catalogue words unavailable: %s", error)
+            return []
+        words = course_search.correct_spelling(course_search.keywords(text), known)
+        return [w for w in words if w in known and w not in self.trained_words]
+
+    def _rank_search_first(self, message: Message) -> None:
+        """Swaps the confidences of the top intent and the search intent (they still sum to 1)."""
+        search = self.config["search_intent"]
+        top = message.get(INTENT)
+        ranking = [dict(r) for r in message.get(INTENT_RANKING_KEY) or []]
+        found = next((r for r in ranking if r["name"] == search), None)
+        search_confidence = found["confidence"] if found else 0.0
+        ranking = [r for r in ranking if r["name"] != search]
+        for r in ranking:
+            if r["name"] == top["name"]:
+                r["confidence"] = search_confidence
+        ranking.insert(0, {"name": search, "confidence": top["confidence"]})
+        ranking.sort(key=lambda r: r["confidence"], reverse=True)
+        message.set(INTENT, {"name": search, "confidence": top["confidence"]}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
