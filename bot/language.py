@@ -2,16 +2,17 @@
 
 Used by the NLU component (which adds `language` to the parse output), by the action that keeps
 the `language` slot, and by the NLU evaluation. It depends on lingua and spaCy's language data
-only, never on the action server or the catalogue.
+(and the catalogue's text folding), never on the action server or the catalogue's data.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Dict, Optional, Tuple
+
+from catalogue_sync.utils import fold as catalogue_fold
 
 SUPPORTED_LANGUAGES: Tuple[str, ...] = ("fr", "nl")
 # Told apart from French and Dutch so that an English message doesn't switch the conversation.
@@ -86,9 +87,9 @@ def _marker_words() -> Dict[str, frozenset]:
     from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH
     from spacy.lang.nl.stop_words import STOP_WORDS as DUTCH
 
-    french = {_fold(w) for w in FRENCH}
-    dutch = {_fold(w) for w in DUTCH}
-    english = {_fold(w) for w in ENGLISH}
+    french = {fold(w) for w in FRENCH}
+    dutch = {fold(w) for w in DUTCH}
+    english = {fold(w) for w in ENGLISH}
     ambiguous = (french & dutch) | (french & english) | (dutch & english) | NEUTRAL_WORDS
     return {
         "fr": frozenset((french - ambiguous) | SIGNATURE_WORDS["fr"]),
@@ -97,9 +98,9 @@ def _marker_words() -> Dict[str, frozenset]:
     }
 
 
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def fold(text: Optional[str]) -> str:
+    """Lower case without accents ("Séance" -> "seance"), as the catalogue's search folds its text."""
+    return catalogue_fold(text) or ""
 
 
 def words_of(text: str) -> list:
@@ -120,14 +121,14 @@ def detect_language(text: str) -> LanguageGuess:
     if not words:
         return LanguageGuess(code=None, confidence=0.0, decisive=False, words=0)
 
-    folded = [_fold(w) for w in words]
+    folded = [fold(w) for w in words]
     if all(w in NEUTRAL_WORDS or len(w) < 2 for w in folded):
         return LanguageGuess(code=None, confidence=0.0, decisive=False, words=len(words))
 
     # Neutral words carry no evidence (lingua reads the "é" of "oké" as French), nor do acronyms
     # ("IT", "SOC", "UX": the "it" of "IT-ondersteuning" is no English word).
     telling = [w for w, f in zip(words, folded) if f not in NEUTRAL_WORDS and not (w.isupper() and len(w) > 1)]
-    telling_folded = [_fold(w) for w in telling]
+    telling_folded = [fold(w) for w in telling]
     if not telling:
         return LanguageGuess(code=None, confidence=0.0, decisive=False, words=len(words))
     scores = {code: 0.0 for code in DETECTED_LANGUAGES}

@@ -11,12 +11,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from babel.dates import get_month_names
+
+from bot.language import fold
 
 SPELLING_CUTOFF = 0.8
 # Shorter words are left alone: "temps" is one letter away from "teams".
@@ -47,12 +48,6 @@ SEASONS = {
     "hiver": (12, 1, 2), "winter": (12, 1, 2),
 }
 SOON_WORDS = {"bientot", "binnenkort", "soon", "prochainement", "vite", "snel", "asap", "rapidement"}
-
-
-def fold(text: str) -> str:
-    """Lower case without accents."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1)

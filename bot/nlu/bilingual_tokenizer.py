@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 from typing import Any, Dict, List, Text
 
@@ -13,7 +12,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, fold
 from bot.nlu.language_detector import LANGUAGE
 
 
@@ -40,12 +39,6 @@ def lookup_lemma(code: str, word: str):
     if isinstance(lemma, list):
         lemma = lemma[0] if lemma else None
     return lemma
-
-
-def fold_accents(text: str) -> str:
-    """Lower case without accents: "Séance" -> "seance", so that "seance" matches it."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @DefaultV1Recipe.register(
@@ -97,7 +90,7 @@ class BilingualSpacyTokenizer(Tokenizer):
                 # spaCy's abbreviation rules keep "IT." of "naar IT. Kom ik..." whole: the word
                 # alone is what the user named, and what an entity annotation spans.
                 word, lemma = word[:-1], lemma.rstrip(".") or word[:-1]
-            tokens.append(Token(word, t.idx, lemma=fold_accents(lemma)))
+            tokens.append(Token(word, t.idx, lemma=fold(lemma)))
         return self._apply_token_pattern(tokens)
 
 
