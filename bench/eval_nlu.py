@@ -67,7 +67,10 @@ async def parse_all(model: Path, texts: List[str]) -> List[Dict]:
     import logging
 
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    # Without this, structlog prints every parse at debug level.
+    configure_structlog(logging.WARNING)
     logging.getLogger("rasa").setLevel(logging.WARNING)
     agent = Agent.load(str(model))
     return [await agent.parse_message(text) for text in texts]

@@ -205,3 +205,21 @@ def test_not_speaking_a_language_at_all_meets_no_level():
     [(_, _, met)] = rules.rule_results({"language_requirements": [{"language": "nl", "level": "A1"}]},
                                        {"elig_level_nl": "A0"})
     assert met is False
+
+
+def test_the_form_reads_every_cefr_synonym_of_the_nlu_data_as_the_same_level():
+    """The NLU maps "vlot" to C1: the form, reading the words when no entity came, must agree."""
+    import yaml
+
+    from support import REPO_ROOT
+
+    disagreements = []
+    for path in (REPO_ROOT / "bot" / "data" / "nlu").glob("synonyms*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if block.get("synonym") not in rules.CEFR_LEVELS:
+                continue
+            for line in block["examples"].splitlines():
+                text = line.strip()[2:]
+                if line.strip().startswith("- ") and rules.parse_cefr(text) != block["synonym"]:
+                    disagreements.append((text, block["synonym"], rules.parse_cefr(text)))
+    assert disagreements == []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from collections import Counter, defaultdict
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import pytest
 import yaml
@@ -24,6 +27,35 @@ ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 def plain(example: str) -> str:
     """The text of an example without entity annotations, lower case, spaces collapsed."""
     return " ".join(ANNOTATION.sub(r"\1", example).lower().split())
+
+
+@lru_cache(maxsize=None)
+def words(example: str) -> Tuple[str, ...]:
+    """The words of an example, lower case, without accents or annotations."""
+    decomposed = unicodedata.normalize("NFKD", plain(example))
+    return tuple(re.findall(r"\w+", "".join(c for c in decomposed if not unicodedata.combining(c))))
+
+
+# Below this many words a message has few ways to be said ("ja", "merci!"): only exact copies count.
+NEAR_COPY_MIN_WORDS = 4
+SAME_LETTERS = 0.9
+
+
+def near_copy(a: str, b: str) -> bool:
+    """Whether two examples say the same thing with the same words: reordered, one word more or
+    less, or 90 % of the same letters ("donne moi les numéros du loto" / "donne-moi ... lotto")."""
+    a_words, b_words = words(a), words(b)
+    if min(len(a_words), len(b_words)) < NEAR_COPY_MIN_WORDS:
+        return False
+    small, big = sorted((set(a_words), set(b_words)), key=len)
+    if small <= big and len(big - small) <= 1:
+        return True
+    a_text, b_text = " ".join(a_words), " ".join(b_words)
+    # The ratio can't reach 90 % when the lengths differ more (difflib's real_quick_ratio, cheaper).
+    if 2 * min(len(a_text), len(b_text)) < SAME_LETTERS * (len(a_text) + len(b_text)):
+        return False
+    matcher = difflib.SequenceMatcher(None, a_text, b_text)
+    return matcher.quick_ratio() >= SAME_LETTERS and matcher.ratio() >= SAME_LETTERS
 
 
 def examples_by_intent(folder: Path) -> Dict[str, List[str]]:
@@ -58,6 +90,13 @@ def test_no_held_out_example_is_in_the_training_data(language):
     trained = {plain(e) for other in LANGUAGES for examples in TRAIN[other].values() for e in examples}
     leaked = [e for examples in TEST[language].values() for e in examples if plain(e) in trained]
     assert leaked == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_training_example_is_a_near_copy_of_a_held_out_one(language):
+    held_out = [e for examples in TEST[language].values() for e in examples]
+    copies = [(t, h) for examples in TRAIN[language].values() for t in examples for h in held_out if near_copy(t, h)]
+    assert copies == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

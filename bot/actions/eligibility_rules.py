@@ -7,8 +7,9 @@ from the eligibility form's slots.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Dict, List, Optional, Tuple
+
+from bot.language import fold
 
 # "A0": does not speak the language at all (below every requirement).
 NO_LEVEL = "A0"
@@ -33,7 +34,7 @@ LEVEL_WORDS = {
     "debutant": "A1", "debutante": "A1", "beginner": "A1", "beginnend": "A1", "basis": "A2",
     "moyen": "B1", "moyenne": "B1", "moyennement": "B1", "gemiddeld": "B1", "intermediaire": "B1",
     "redelijk": "B1", "correct": "B1", "correctement": "B1", "bon": "B2", "bonne": "B2", "bien": "B2",
-    "goed": "B2", "vlot": "B2", "courant": "C1", "couramment": "C1", "vloeiend": "C1", "bilingue": "C1",
+    "goed": "B2", "vlot": "C1", "courant": "C1", "courante": "C1", "couramment": "C1", "fluent": "C1", "vloeiend": "C1", "bilingue": "C1",
     "tweetalig": "C1", "parfait": "C2", "parfaitement": "C2", "perfect": "C2", "maternelle": "C2",
     "moedertaal": "C2", "natif": "C2", "native": "C2",
 }
@@ -54,12 +55,6 @@ YES_WORDS = {"oui", "ouais", "ouai", "yes", "ja", "jawel", "jep", "yep", "evidem
              "certainement", "absolument", "natuurlijk", "tuurlijk", "zeker", "inscrit", "inscrite",
              "ingeschreven"}
 NO_WORDS = {"non", "nan", "no", "nee", "neen", "pas", "niet", "geen", "jamais", "nooit"}
-
-
-def fold(text: str) -> str:
-    """Lower case without accents."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def needed_slots(rules: Optional[Dict[str, Any]]) -> List[str]:
@@ -95,7 +90,7 @@ def parse_cefr(text: str) -> Optional[str]:
     Returns "A0" for "not at all", None when the text says no level.
     """
     folded = fold(text)
-    match = re.search(r"\b([abc])\s?([12])\b", folded)
+    match = re.search(r"\b([abc])[\s-]?([12])\b", folded)
     if match:
         return f"{match.group(1).upper()}{match.group(2)}"
     for pattern, level in LEVEL_PHRASES:
