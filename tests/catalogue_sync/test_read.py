@@ -109,6 +109,18 @@ def test_paging_with_limit_offset_and_count(catalogue):
     assert len(everything) == total and everything[:6] == first + second
 
 
+@pytest.mark.parametrize("text", ["formation", "data", "cyber", "web dev", "opleiding"])
+def test_a_filter_every_course_meets_changes_neither_order_nor_pages(catalogue, text):
+    # A filter every course meets changes neither the order nor the pages of a search.
+    every_course = {"starts_after": "1900-01-01"}
+    total = catalogue.count_courses(text)
+    assert total > 0
+    for offset in range(0, total, 2):
+        fast = [c["id"] for c in catalogue.search_courses(text, limit=2, offset=offset)]
+        general = [c["id"] for c in catalogue.search_courses(text, limit=2, offset=offset, **every_course)]
+        assert fast == general
+
+
 def test_withdrawn_courses_are_never_found(catalogue, sample, write_feed, db_path):
     sample["courses"] = [c for c in sample["courses"] if c["id"] != SOC]
     sync_catalogue(write_feed(sample, "without-soc.json"), db_path)
