@@ -65,6 +65,21 @@ def test_municipalities(text, brussels):
     assert rules.lives_in_brussels(text) is brussels
 
 
+@pytest.mark.parametrize("text, place", [("ik woon in Gent", "gent"), ("j'habite à Liège", "liege"),
+                                         ("je vis en Flandre", "flandre"), ("wij wonen te Halle", "halle"),
+                                         ("j'habite en Belgique", None), ("ik woon in België", None),
+                                         ("oui", None), ("Gent", None)])
+def test_the_place_a_sentence_says_someone_lives_in(text, place):
+    assert rules.place_of_residence(text) == place
+
+
+@pytest.mark.parametrize("text", ["ik woon in Gent", "j'habite à Liège", "nous vivons à Wavre"])
+def test_a_place_outside_the_region_without_an_entity_is_a_no(text):
+    # The entity extractor does not know every town; the sentence still says where the person lives.
+    assert extract("extract_elig_brussels_resident", text, requested="elig_brussels_resident") == {
+        "elig_brussels_resident": False}
+
+
 def form_required(course_id):
     tracker = make_tracker("", slots={"language": "fr", "course_id": course_id})
     return asyncio.run(ValidateEligibilityForm().required_slots([], None, tracker, DOMAIN))

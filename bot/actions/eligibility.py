@@ -164,8 +164,11 @@ class ValidateEligibilityForm(FormValidationAction):
         if self._may_read(tracker) and rules_of.lives_in_brussels(latest.get("text") or ""):
             return {slot: True}
         answer = self._yes_no(tracker)
-        if answer is None and self._is_answer(tracker) and entity_values(latest.get("entities") or [], "municipality"):
-            answer = False  # a municipality outside the Region
+        if answer is None and self._is_answer(tracker) and (
+            entity_values(latest.get("entities") or [], "municipality")
+            or rules_of.place_of_residence(latest.get("text") or "")
+        ):
+            answer = False  # a place outside the Region
         if answer is None:
             return self._not_understood(dispatcher, tracker, slot, "utter_eligibility_yes_no_hint")
         return {slot: answer}

@@ -127,6 +127,26 @@ def lives_in_brussels(text: str) -> Optional[bool]:
     return None
 
 
+# "j'habite à Liège", "je vis en Flandre", "ik woon in Gent", "wij wonen te Halle": the place named.
+_RESIDENCE = re.compile(
+    r"\b(?:habite|habitons|habitent|vis|vit|vivons|reside|residons|woon|woont|wonen|verblijf)"
+    r"\s+(?:a|au|aux|en|dans|in|te|op)\s+(?:la |le |l')?([a-z][a-z' -]*)"
+)
+# A country that contains the Region says nothing about living in it.
+_NOT_DECISIVE_PLACES = {"belgique", "belgie", "belgium", "ce pays", "dit land"}
+
+
+def place_of_residence(text: str) -> Optional[str]:
+    """The place a sentence says the person lives in ("ik woon in Gent" -> "gent"), or None."""
+    match = _RESIDENCE.search(fold(text))
+    if not match:
+        return None
+    place = match.group(1).strip(" -'")
+    if not place or any(place == p or place.startswith(p + " ") for p in _NOT_DECISIVE_PLACES):
+        return None
+    return place
+
+
 def rule_results(rules: Optional[Dict[str, Any]], answers: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any], Optional[bool]]]:
     """Each rule of a course with whether the answers meet it (None: not answered).
 
