@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
-from rasa_sdk.endpoint import create_app
+# The actions read spaCy's stop word lists, and importing spaCy imports thinc, which imports
+# TensorFlow when it is installed (Rasa installs it): 450 MB the action server never uses.
+# A None entry makes `import tensorflow` fail here, so thinc goes on without it.
+sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
+
+from rasa_sdk.endpoint import create_app  # noqa: E402
 
 
 def main() -> None:
