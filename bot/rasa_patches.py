@@ -2,9 +2,9 @@
 
 Rasa checks every action server response with `jsonschema.validate(response, schema)`, and that
 function first checks the schema itself against JSON Schema's meta-schema: with jsonschema 4.17
-that is about 80 ms per custom action call, most of the time of a message (bench/profile in the
-closing note of issue 4). The response is still validated against the same schema here, by a
-validator built once, whose schema was checked once.
+that is about 80 ms per custom action call, about two thirds of a message's time under cProfile
+(bench/bench_nlu_latency.py: 122 ms a message before, 30 ms after). The response is still
+validated against the same schema here, by a validator built once, whose schema was checked once.
 """
 
 from __future__ import annotations
