@@ -228,7 +228,7 @@ def _ensure_course_search(db: sqlite_utils.Database) -> None:
             f"SELECT rowid, {columns} FROM [courses] WHERE withdrawn_at IS NULL"
         )
         weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-        # Persisted: `ORDER BY rank` then ranks with these weights, faster than calling bm25().
+        # Persisted: `ORDER BY rank` in a join with courses then ranks with these weights.
         db.execute("INSERT INTO [courses_fts] ([courses_fts], rank) VALUES ('rank', ?)", [f"bm25({weights})"])
 
 

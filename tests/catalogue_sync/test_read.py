@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -236,3 +237,58 @@ def test_the_reader_cannot_write(catalogue):
     with catalogue._reading() as conn:
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             conn.execute("delete from courses")
+
+
+def remove_catalogue(db_path):
+    for path in db_path.parent.glob(db_path.name + "*"):
+        path.unlink()
+
+
+def test_a_catalogue_deleted_and_synced_again_is_read_anew(catalogue, sample, write_feed, db_path):
+    # The reader keeps its connection between calls; a new file at the path is a new catalogue.
+    assert catalogue.count_courses() == 24
+    remove_catalogue(db_path)
+    with pytest.raises(CatalogueUnavailable, match="no catalogue"):
+        catalogue.count_courses()
+    sample["courses"] = sample["courses"][:3]
+    sync_catalogue(write_feed(sample, "three.json"), db_path)
+    assert catalogue.count_courses() == 3
+    assert Catalogue(db_path).count_courses() == 3
+
+
+def test_a_file_that_is_no_catalogue_is_a_clear_error_then_recovers(catalogue, sample, write_feed, db_path):
+    assert catalogue.count_courses() == 24
+    remove_catalogue(db_path)
+    db_path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(CatalogueUnavailable, match="cannot read the catalogue"):
+        catalogue.count_courses()
+    remove_catalogue(db_path)
+    sync_catalogue(write_feed(sample), db_path)
+    assert catalogue.count_courses() == 24
+
+
+def test_a_thread_keeps_only_a_few_catalogue_files_open(sample, write_feed, tmp_path):
+    import os
+
+    from catalogue_sync.read import OPEN_CONNECTIONS_PER_THREAD
+
+    sample["courses"] = sample["courses"][:2]
+    feed = write_feed(sample)
+    paths = [tmp_path / f"catalogue-{n}.db" for n in range(OPEN_CONNECTIONS_PER_THREAD + 3)]
+    for path in paths:
+        sync_catalogue(feed, path)
+        assert Catalogue(path).count_courses() == 2
+
+    def open_files():
+        targets = set()
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                targets.add(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                pass
+        return {Path(t) for t in targets} & set(paths)
+
+    assert 0 < len(open_files()) <= OPEN_CONNECTIONS_PER_THREAD
+    # The most recently read one stays open and is reused.
+    assert paths[-1] in open_files()
+
