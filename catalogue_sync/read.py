@@ -84,7 +84,8 @@ class Catalogue:
         except OSError:
             raise CatalogueUnavailable(f"no catalogue at {self.path}: run `catalogue-sync sync` first") from None
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
-        key = (uri, stat.st_dev, stat.st_ino)
+        # A forked child opens its own: SQLite connections must not cross a fork.
+        key = (uri, stat.st_dev, stat.st_ino, os.getpid())
         connections = getattr(_open, "connections", None)
         if connections is None:
             connections = _open.connections = OrderedDict()
