@@ -17,7 +17,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Union
 
 from catalogue_sync.db import FTS_WEIGHTS, JSON_COLUMNS
 from catalogue_sync.errors import CatalogueUnavailable
@@ -31,6 +31,16 @@ PREFIX_MIN_LENGTH = 3
 # Read-only connections a thread keeps open, most recently used last.
 OPEN_CONNECTIONS_PER_THREAD = 4
 _open = threading.local()
+
+
+class _CourseQuery(NamedTuple):
+    """A query on courses: `sql` (no ORDER BY) and its `params`; `ranked` when words are searched
+    (so FTS5 can rank), `filtered` when other conditions than the words narrow the courses down."""
+
+    sql: str
+    params: List[Any]
+    ranked: bool
+    filtered: bool
 
 
 def fts_query(text: str) -> Optional[str]:
@@ -141,9 +151,11 @@ class Catalogue:
             Course dicts: every `courses` column, JSON columns decoded, plus `withdrawn` (False).
         """
         page = [max(0, int(limit)), max(0, int(offset))]
-        match = fts_query(text) if text else None
-        filtered = any((topic, level, course_format, teaching_language, starts_after, starts_before))
-        if match and not filtered and max_duration_weeks is None:
+        query = self._course_query(
+            "c.*", text, topic, level, course_format, teaching_language, starts_after, starts_before,
+            max_duration_weeks,
+        )
+        if query.ranked and not query.filtered:
             # Words only (the usual search): FTS5 ranks its own matches and only the page's
             # courses are read. About 20 % faster on many matches than `ORDER BY rank` over the
             # join, which reads every matching course and sorts them all (bench/bench_sync.py).
@@ -153,16 +165,11 @@ class Catalogue:
                 from courses_fts where courses_fts match ? order by score, rowid limit ? offset ?
               ) as ranked join courses c on c.rowid = ranked.rowid
               where c.withdrawn_at is null order by ranked.score, ranked.rowid"""
-            params = [match, *page]
         else:
-            sql, params, ranked = self._course_query(
-                "c.*", text, topic, level, course_format, teaching_language, starts_after, starts_before,
-                max_duration_weeks,
-            )
             # `rank` is bm25 with the weights of FTS_WEIGHTS, set in ensure_db_shape.
-            order = "courses_fts.rank" if ranked else "c.start_date is null, c.start_date, c.id"
-            sql += f" order by {order} limit ? offset ?"
-            params += page
+            order = "courses_fts.rank" if query.ranked else "c.start_date is null, c.start_date, c.id"
+            sql = f"{query.sql} order by {order} limit ? offset ?"
+        params = [*query.params, *page]
         with self._reading() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [_course(row) for row in rows]
@@ -180,18 +187,18 @@ class Catalogue:
         max_duration_weeks: Optional[float] = None,
     ) -> int:
         """How many courses `search_courses` would find with the same arguments, all pages together."""
-        sql, params, _ = self._course_query(
+        query = self._course_query(
             "count(*)", text, topic, level, course_format, teaching_language, starts_after, starts_before,
             max_duration_weeks,
         )
         with self._reading() as conn:
-            return conn.execute(sql, params).fetchone()[0]
+            return conn.execute(query.sql, query.params).fetchone()[0]
 
     @staticmethod
     def _course_query(
         columns, text, topic, level, course_format, teaching_language, starts_after, starts_before,
         max_duration_weeks,
-    ) -> Tuple[str, List[Any], bool]:
+    ) -> "_CourseQuery":
         where, params = ["c.withdrawn_at is null"], []
         match = fts_query(text) if text else None
         if match:
@@ -226,7 +233,13 @@ class Catalogue:
         if max_duration_weeks is not None:
             where.append("c.duration_weeks <= ?")
             params.append(float(max_duration_weeks))
-        return f"{sql} where {' and '.join(where)}", params, bool(match)
+        return _CourseQuery(
+            sql=f"{sql} where {' and '.join(where)}",
+            params=params,
+            ranked=bool(match),
+            # Conditions beyond "not withdrawn" and the words: the fast ranked path can't apply them.
+            filtered=len(where) > 1 + bool(match),
+        )
 
     def get_course(self, course_id: str) -> Optional[Dict[str, Any]]:
         """One course by id, withdrawn or not (see its `withdrawn` flag); None if never seen."""

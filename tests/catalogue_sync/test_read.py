@@ -94,6 +94,17 @@ def test_filters_keep_only_matching_courses(catalogue, filters, keep):
     assert catalogue.count_courses(**filters) == len(expected)
 
 
+@pytest.mark.parametrize("filters, keep", FILTERS, ids=[str(f) for f, _ in FILTERS])
+def test_every_filter_narrows_a_word_search(catalogue, filters, keep):
+    # Words with a filter take the general query, words alone the ranked fast path: the filter
+    # must apply, and to the same courses.
+    found = catalogue.search_courses("pour", limit=100)
+    expected = [c["id"] for c in found if keep(c)]
+    assert 0 < len(expected) < len(found)
+    assert sorted(ids(catalogue.search_courses("pour", **filters, limit=100))) == sorted(expected)
+    assert catalogue.count_courses("pour", **filters) == len(expected)
+
+
 def test_text_and_filters_combine(catalogue):
     found = catalogue.search_courses("securite", limit=50)
     beginners = [c["id"] for c in found if c["level"] == "beginner"]
