@@ -8,7 +8,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.linear_intent_classifier import LinearIntentClassifier
+from bot.nlu.linear_intent_classifier import LinearIntentClassifier, WordFeatures
 from support import REPO_ROOT
 
 CONFIG = LinearIntentClassifier.get_default_config()
@@ -67,3 +67,12 @@ def test_training_is_deterministic(classifier, tmp_path):
 def test_a_message_without_text_is_left_alone(classifier):
     [message] = classifier.process([Message(data={"text": ""})])
     assert message.get("intent") is None
+
+
+def test_word_features_pair_words_up_to_the_gap_apart():
+    features = WordFeatures(2)("schrijf me maar uit")
+    assert {"schrijf", "uit", "schrijf me", "maar uit", "schrijf _ maar", "schrijf _ uit", "me _ uit"} <= set(features)
+    assert WordFeatures(1)("schrijf me maar uit").count("schrijf _ uit") == 0
+    # A separable verb's particle tells signing up from cancelling, whatever stands between.
+    assert "meld _ af" in WordFeatures(2)("meld mij af") and "meld _ af" not in WordFeatures(2)("meld mij aan")
+    assert WordFeatures(0)("meld mij af") == ["meld", "mij", "af", "meld mij", "mij af"]

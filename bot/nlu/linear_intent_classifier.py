@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text
 
+import re
+
 import joblib
 import numpy
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,6 +30,27 @@ from bot.language import fold
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_intent_classifier.joblib"
+_WORD = re.compile(r"\w+")
+
+
+class WordFeatures:
+    """The words of a folded message, its word pairs, and its pairs of words `gap` words apart at most.
+
+    "schrijf me maar uit" keeps "schrijf _ uit", "meld mij af" and "meld mij aan" differ in
+    "meld _ af" / "meld _ aan": a Dutch separable verb and its particle, or a verb and its object
+    across a pronoun ("annuler _ inscription"), count whatever short words stand between them.
+    A class, not a closure, so that the trained pipeline can be saved with joblib.
+    """
+
+    def __init__(self, gap: int) -> None:
+        self.gap = gap
+
+    def __call__(self, text: Text) -> List[Text]:
+        words = _WORD.findall(text)
+        features = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+        for distance in range(2, self.gap + 2):
+            features += [f"{a} _ {b}" for a, b in zip(words, words[distance:])]
+        return features
 
 
 def build_pipeline(config: Dict[Text, Any]):
@@ -40,9 +63,8 @@ def build_pipeline(config: Dict[Text, Any]):
     features = make_union(
         # Letters within words: typos, missing accents, SMS spellings, inflections.
         TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]), sublinear_tf=True),
-        # Words and word pairs: "pas encore", "niet meer", "séance d'info".
-        TfidfVectorizer(analyzer="word", ngram_range=tuple(config["word_ngrams"]), sublinear_tf=True,
-                        token_pattern=r"(?u)\b\w+\b"),
+        # Words, word pairs ("pas encore", "niet meer") and words a few apart ("meld _ af").
+        TfidfVectorizer(analyzer=WordFeatures(config["skip_gap"]), sublinear_tf=True),
     )
     svm = LinearSVC(C=config["C"], random_state=config["random_seed"])
     return make_pipeline(features, CalibratedClassifierCV(svm, cv=config["calibration_folds"], method="sigmoid"))
@@ -58,7 +80,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return {
             "C": 1.0,
             "char_ngrams": [2, 5],
-            "word_ngrams": [1, 2],
+            # Word pairs up to this many words apart, besides adjacent ones: 2 by cross-validation
+            # (3 seeds): +0.3 macro-F1 in Dutch, +0.1 in French.
+            "skip_gap": 2,
             "calibration_folds": 5,
             "ranking_length": 10,
             "random_seed": 42,
