@@ -74,7 +74,8 @@ conversation-tests: $(MODEL)
 
 test: validate pytest conversation-tests
 
-eval: $(MODEL)
+# With the demo catalogue synced: the catalogue matcher reads it, as it does in `make run`.
+eval: $(MODEL) catalogue
 	$(BIN)/python -m bench.eval_nlu --model $(MODEL) --out results/nlu-eval
 
 bench: $(MODEL)
