@@ -10,9 +10,8 @@ threshold and the "did you mean...?" suggestions read them as probabilities.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
-
 import re
+from typing import Any, Dict, List, Optional, Text
 
 import joblib
 import numpy
