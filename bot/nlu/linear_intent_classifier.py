@@ -33,7 +33,8 @@ _WORD = re.compile(r"\w+")
 
 
 class WordFeatures:
-    """The words of a folded message, its word pairs, and its pairs of words `gap` words apart at most.
+    """The words of a folded message, its word pairs, and its pairs of words with at most `gap`
+    words between them.
 
     "schrijf me maar uit" keeps "schrijf _ uit", "meld mij af" and "meld mij aan" differ in
     "meld _ af" / "meld _ aan": a Dutch separable verb and its particle, or a verb and its object
@@ -79,8 +80,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return {
             "C": 1.0,
             "char_ngrams": [2, 5],
-            # Word pairs up to this many words apart, besides adjacent ones: 2 by cross-validation
-            # (3 seeds): +0.3 macro-F1 in Dutch, +0.1 in French.
+            # Pairs of words with at most this many words between them, besides adjacent pairs: 2 by
+            # cross-validation (3 seeds): +0.3 macro-F1 in Dutch, +0.1 in French.
             "skip_gap": 2,
             "calibration_folds": 5,
             "ranking_length": 10,
