@@ -21,9 +21,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
 RASA := $(BIN)/rasa
-BOT_INPUTS := config.yml bot/language.py $(shell find bot/domain.yml bot/data bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+# Everything the trained model is built from or imports (tests/test_train_inputs.py checks the
+# imports): the data, the custom NLU components and the modules they use.
+BOT_INPUTS := config.yml $(shell find bot/domain.yml bot/data -type f -name '*.yml' 2>/dev/null) \
+	bot/__init__.py bot/language.py bot/text.py bot/config.py bot/rasa_patches.py \
+	$(wildcard bot/nlu/*.py) $(addprefix catalogue_sync/,__init__.py db.py errors.py feed.py read.py utils.py)
 
-.PHONY: help setup train catalogue run test validate pytest conversation-tests eval bench clean
+.PHONY: help setup train catalogue run test validate pytest conversation-tests eval bench clean train-inputs
 
 help:
 	@echo "make run    - set up, train if needed, sync the demo catalogue, start the assistant"
@@ -41,6 +45,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 # Train only when the bot's data, domain, config or custom NLU components changed.
 train: $(MODEL)
+
+train-inputs:
+	@echo $(BOT_INPUTS)
 
 $(MODEL): $(VENV)/.installed $(BOT_INPUTS)
 	@mkdir -p models

@@ -76,12 +76,6 @@ def test_faq_topic_missing_from_the_catalogue_gives_the_contact(catalogue_env):
     assert messages[0]["email"] == SAMPLE["organisation"]["email"]
 
 
-def test_no_catalogue_yet_says_so(tmp_path, monkeypatch):
-    monkeypatch.setenv("CATALOGUE_DB", str(tmp_path / "missing.db"))
-    tracker = make_tracker("c'est gratuit ?", intent="faq_cost", slots={"language": "fr"})
-    messages, _ = run_action(ActionAnswerFaq(), tracker)
-    assert [m["response"] for m in messages] == ["utter_contact_unavailable"]
-
 
 @pytest.mark.parametrize("language", ["fr", "nl"])
 def test_handoff_gives_the_hub_contact_in_the_users_language(catalogue_env, language):

@@ -10,7 +10,9 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions_helpers import DOMAIN, make_tracker, run_action
-from bot.actions.courses import ActionCourseDetail, ActionInfoSessions, ActionSearchCourses, ActionShowMoreCourses
+from bot.actions.course_details import ActionCourseDetail
+from bot.actions.info_sessions import ActionInfoSessions
+from bot.actions.search import ActionSearchCourses, ActionShowMoreCourses
 from bot.actions.formatting import format_session_time
 from bot.actions.texts import render
 from support import sync_catalogue

@@ -1,44 +1,20 @@
-"""Understands what course a user is looking for, against the live catalogue.
+"""The filters of a course search, read from a message: NLU entities, start periods, longest duration.
 
-Pure helpers, no Rasa: the search filters from NLU entities, the keywords of a free-text
-message, spelling correction against the catalogue's own vocabulary, and start periods from
-month names. Because the vocabulary comes from the catalogue at the time of asking, a course
-added by a sync is found without retraining.
+Pure helpers, no Rasa. The words that name a course are bot.text's (shared with the NLU).
 """
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from babel.dates import get_month_names
 
 from bot.language import fold
 
-SPELLING_CUTOFF = 0.8
-# Shorter words are left alone: "temps" is one letter away from "teams".
-SPELLING_MIN_LETTERS = 6
 SOON_DAYS = 60
-
-# Words that say "a course" or "I'm looking for" rather than what about.
-GENERIC_WORDS = {
-    "formation", "formations", "cours", "cursus", "training", "trainings", "opleiding", "opleidingen",
-    "cursussen", "programme", "programma", "chercher", "cherche", "cherches", "recherche", "trouver",
-    "zoek", "zoeken", "vinden", "veux", "voudrais", "wil", "graag", "aimerais", "interesse",
-    "interesseert", "interesse", "quelque", "chose", "iets", "met", "une", "un", "des", "een", "course",
-    "courses", "looking", "find", "want", "bonjour", "hallo", "svp", "aub", "stp", "possible",
-    "dispo", "disponible", "beschikbaar", "propose", "proposez", "aanbod", "gratuit", "gratis",
-    "faire", "doen", "leren", "apprendre", "suivre", "volgen", "jcherche", "jveux", "domaine",
-    "secteur", "metier", "beroep", "travailler", "werken", "job", "emploi", "werk", "dans", "le",
-    "la", "les", "de", "du", "het", "voor", "pour", "en", "in", "je", "ik", "j", "m", "moi", "mij",
-    "bruxelles", "brussel", "brussels", "belgique", "belgie", "region", "gewest", "demain", "morgen",
-    "aujourd", "hui", "vandaag", "devenir", "worden", "moins", "minder", "semaines", "weken",
-    "mois", "maanden", "courte", "courtes", "korte", "kort", "max", "maximum", "hooguit",
-}
 
 SEASONS = {
     # month numbers a season covers, keyed by folded words in French, Dutch and English
@@ -48,78 +24,6 @@ SEASONS = {
     "hiver": (12, 1, 2), "winter": (12, 1, 2),
 }
 SOON_WORDS = {"bientot", "binnenkort", "soon", "prochainement", "vite", "snel", "asap", "rapidement"}
-
-
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset:
-    from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH
-    from spacy.lang.nl.stop_words import STOP_WORDS as DUTCH
-
-    return frozenset(fold(w) for w in FRENCH | DUTCH)
-
-
-def keywords(text: str) -> List[str]:
-    """The words of a message that can say what course is meant (no stop or generic words)."""
-    words = re.findall(r"[^\W_]+(?:[.\-][^\W_]+)*", fold(text))
-    return [w for w in words
-            if w not in _stop_words() and w not in GENERIC_WORDS and len(w) > 1 and not w.isdigit()]
-
-
-def vocabulary(courses: Iterable[Dict[str, Any]]) -> set:
-    """Every word of the active courses' titles and topics, folded."""
-    words = set()
-    for course in courses:
-        texts = [course.get(f"title_{code}") or "" for code in ("fr", "nl", "en")]
-        title = course.get("title")
-        if isinstance(title, dict):
-            texts += list(title.values())
-        texts += list(course.get("topics") or [])
-        for text in texts:
-            words.update(re.findall(r"[^\W_]+", fold(str(text))))
-    return words
-
-
-_VOCABULARY_CACHE: Dict[str, Tuple[tuple, frozenset]] = {}
-
-
-def _file_state(path) -> tuple:
-    """What changes when the catalogue file is written: the sizes and times of it and its WAL."""
-    state = []
-    for name in (str(path), f"{path}-wal"):
-        try:
-            stat = os.stat(name)
-        except OSError:
-            state.append(None)
-        else:
-            state.append((stat.st_mtime_ns, stat.st_size))
-    return tuple(state)
-
-
-def catalogue_words(catalogue) -> frozenset:
-    """`vocabulary()` of the catalogue's active courses, read again only when the file changed.
-
-    Every message needs it (spelling, naming a course); reading every course each time would
-    cost most of an answer on a large catalogue.
-    """
-    key = str(catalogue.path)
-    state = _file_state(catalogue.path)
-    cached = _VOCABULARY_CACHE.get(key)
-    if cached is None or cached[0] != state:
-        cached = (state, frozenset(vocabulary(catalogue.active_courses())))
-        _VOCABULARY_CACHE[key] = cached
-    return cached[1]
-
-
-def correct_spelling(words: List[str], known: set) -> List[str]:
-    """Each word, or the closest catalogue word when it is not one ("cybersecuriter" -> ...)."""
-    corrected = []
-    for word in words:
-        if word in known or len(word) < SPELLING_MIN_LETTERS:
-            corrected.append(word)
-            continue
-        match = difflib.get_close_matches(word, known, n=1, cutoff=SPELLING_CUTOFF)
-        corrected.append(match[0] if match else word)
-    return corrected
 
 
 @lru_cache(maxsize=None)

@@ -9,11 +9,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions import course_search
-from bot.actions.catalogue import open_catalogue, search_courses, user_language
+from bot import text as words_of
+from bot.actions.catalogue import open_catalogue, search_courses, user_language, utter_with_contact
 from bot.actions.courses import course_button
-from bot.actions.handoff import utter_with_contact
 from bot.actions.texts import response_text
+from catalogue_sync.errors import CatalogueUnavailable
 
 FALLBACK_INTENT = "nlu_fallback"
 MAX_SUGGESTIONS = 3
@@ -56,17 +56,18 @@ def previous_user_intent(tracker: Tracker) -> Optional[str]:
 def courses_named(tracker: Tracker) -> List[Dict[str, Any]]:
     """Courses whose titles or topics the message names, even if the NLU was unsure.
 
-    A course added by a sync after training ("télépilote de drones") is found this way.
+    A course added by a sync after training ("télépilote de drones") is found this way. Without
+    a readable catalogue there is none: the suggestions go on without it.
     """
-    catalogue = open_catalogue()
     text = (tracker.latest_message or {}).get("text") or ""
-    if catalogue is None or text.startswith("/"):
+    try:
+        catalogue = open_catalogue()
+        words = words_of.course_words(text, words_of.catalogue_words(catalogue))
+        if not words:
+            return []
+        courses, _ = search_courses(catalogue, " ".join(words), {}, MAX_SUGGESTIONS, 0)
+    except CatalogueUnavailable:
         return []
-    known = course_search.catalogue_words(catalogue)
-    words = [w for w in course_search.correct_spelling(course_search.keywords(text), known) if w in known]
-    if not words:
-        return []
-    courses, _ = search_courses(catalogue, " ".join(words), {}, MAX_SUGGESTIONS, 0)
     return courses
 
 

@@ -4,40 +4,31 @@ from __future__ import annotations
 
 from typing import List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.catalogue import localized, open_catalogue, user_language
-from bot.actions.courses import detail_answer
-from bot.actions.handoff import utter_with_contact
+from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
+from bot.actions.course_details import detail_answer
+from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
 
-FAQ_INTENT_PREFIX = "faq_"
-# FAQ topics that are also a detail of each course: asked while a course is under discussion,
-# the course's own record answers first, then the general text.
-COURSE_DETAIL_TOPICS = {"cost": "cost", "certificates": "certificate", "directions": "location"}
 # Topics whose general text would mislead after the course's own answer: the hub's directions
 # are not the way to a course given at a partner's.
 COURSE_ANSWER_ENOUGH = {"directions"}
 
 
-class ActionAnswerFaq(Action):
+class ActionAnswerFaq(CatalogueAction):
     """Answers a `faq_<topic>` intent from the catalogue's `faq` table."""
 
     def name(self) -> Text:
         """The action's name in the domain."""
         return "action_answer_faq"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
         """Sends the answer for the topic, or how to reach the hub when there is none."""
-        language = user_language(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
         topic = intent[len(FAQ_INTENT_PREFIX):] if intent.startswith(FAQ_INTENT_PREFIX) else None
-        catalogue = open_catalogue()
-        entry = catalogue.faq(topic) if (catalogue and topic) else None
+        entry = catalogue.faq(topic) if topic else None
         answer, answer_language = localized(entry, "answer", language)
         course_answer = self.course_answer(tracker, domain, catalogue, topic, language)
         if course_answer:
@@ -46,7 +37,7 @@ class ActionAnswerFaq(Action):
             if topic in COURSE_ANSWER_ENOUGH:
                 return []
         if answer is None:
-            utter_with_contact(dispatcher, language, "utter_faq_unknown")
+            utter_with_contact(dispatcher, language, "utter_faq_unknown", catalogue)
         elif answer_language == language:
             dispatcher.utter_message(response="utter_faq_answer", answer=answer)
         else:
@@ -58,7 +49,7 @@ class ActionAnswerFaq(Action):
         """What the record of the course under discussion says on the topic, if it is a course detail."""
         detail = COURSE_DETAIL_TOPICS.get(topic or "")
         course_id = tracker.get_slot("course_id")
-        if not (detail and course_id and catalogue):
+        if not (detail and course_id):
             return None
         course = catalogue.get_course(course_id)
         if not course or course.get("withdrawn"):

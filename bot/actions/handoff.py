@@ -1,39 +1,15 @@
-"""Hands the conversation to a person: the hub's contact details, from the synced catalogue."""
+"""Hands the conversation to a person: the hub's contact details, from the catalogue or the configuration."""
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Text
+from typing import List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.catalogue import localized, open_catalogue, user_language
-
-
-def contact_details(language: str) -> Optional[Dict[str, str]]:
-    """The hub's name, phone, email and opening hours, or None if the catalogue has none."""
-    catalogue = open_catalogue()
-    organisation = catalogue.organisation() if catalogue else None
-    if not organisation or not (organisation.get("phone") or organisation.get("email")):
-        return None
-    hours, _ = localized(organisation, "opening_hours", language)
-    return {
-        "organisation": organisation.get("name") or "",
-        "phone": organisation.get("phone") or "-",
-        "email": organisation.get("email") or "-",
-        "opening_hours": hours or "",
-    }
-
-
-def utter_with_contact(dispatcher: CollectingDispatcher, language: str, response: str, **values) -> None:
-    """Sends a response that gives the hub's contact details, or says they are unavailable."""
-    details = contact_details(language)
-    if details is None:
-        dispatcher.utter_message(response="utter_contact_unavailable")
-    else:
-        dispatcher.utter_message(response=response, **details, **values)
+from bot.actions.catalogue import user_language, utter_with_contact
 
 
 class ActionHumanHandoff(Action):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,8 +21,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.actions import course_search
+from bot import text as words_of
+from bot.config import catalogue_db_path
 from catalogue_sync.errors import CatalogueUnavailable
+from catalogue_sync.read import Catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -31,19 +32,8 @@ CATALOGUE_MATCH = "catalogue_match"
 VOCABULARY_FILE = "trained_words.json"
 
 
-def words_in(texts: Iterable[str]) -> set:
-    """The folded words of texts, as `course_search.vocabulary` splits catalogue titles."""
-    words = set()
-    for text in texts:
-        words.update(re.findall(r"[^\W_]+", course_search.fold(text or "")))
-    return words
-
-
 def open_catalogue():
     """The catalogue the actions read (`CATALOGUE_DB`), or None when none was synced yet."""
-    from bot.actions.config import catalogue_db_path
-    from catalogue_sync.read import Catalogue
-
     path = catalogue_db_path()
     return Catalogue(path) if path.exists() else None
 
@@ -100,7 +90,7 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
             elements = table.get("elements")
             texts += elements if isinstance(elements, list) else []
         texts += list(training_data.entity_synonyms)
-        self.trained_words = frozenset(words_in(texts))
+        self.trained_words = frozenset(words_of.words_in(texts))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(self.trained_words)), encoding="utf-8")
         return self._resource
@@ -140,12 +130,11 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
     def new_catalogue_words(self, text: str, catalogue) -> List[str]:
         """Words of the message that name active courses and that training never showed."""
         try:
-            known = course_search.catalogue_words(catalogue)
+            known = words_of.catalogue_words(catalogue)
         except CatalogueUnavailable as error:  # the NLU goes on without the catalogue's help
             logger.warning("Catalogue words unavailable: %s", error)
             return []
-        words = course_search.correct_spelling(course_search.keywords(text), known)
-        return [w for w in words if w in known and w not in self.trained_words]
+        return [w for w in words_of.course_words(text, known) if w not in self.trained_words]
 
     def _rank_search_first(self, message: Message) -> None:
         """Swaps the confidences of the top intent and the search intent (they still sum to 1)."""

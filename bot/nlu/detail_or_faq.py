@@ -19,7 +19,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.actions.faq import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
+from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
 
 DETAIL_INTENT = "ask_course_detail"
 # The FAQ intents whose topic is also a detail of each course (cost, certificates, directions).

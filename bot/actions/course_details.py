@@ -1,0 +1,162 @@
+"""Questions about one course: an overview, or the detail asked (duration, cost, format, place...)."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.types import DomainDict
+
+from bot import text as words_of
+from bot.actions import course_search
+from bot.actions import eligibility_rules as rules_of
+from bot.actions.catalogue import CatalogueAction, localized, staleness_note, utter_with_contact
+from bot.actions.courses import (
+    ask_which_course,
+    course_buttons,
+    course_facts,
+    course_title,
+    label,
+    number_text,
+    resolve_course,
+    rule_phrase,
+    with_note,
+)
+from bot.actions.formatting import format_day
+from bot.actions.texts import render
+
+# Details that have a general answer in the FAQ when no course is under discussion.
+GENERAL_DETAIL_TOPICS = {"cost": "cost", "certificate": "certificates"}
+# The values of the course_detail entity, and the details named by words only (bot.text).
+DETAILS = frozenset(words_of.DETAIL_WORDS)
+FORMATS = ("onsite", "online", "hybrid")
+
+
+def requested_detail(tracker: Tracker) -> Optional[str]:
+    """Which detail the user asked about.
+
+    The phrases of bot.text come first ("en ligne ou sur place ?" asks the format even where the
+    entity extractor saw a place), then the course_detail entity, then single words.
+    """
+    latest = tracker.latest_message or {}
+    text = latest.get("text") or ""
+    if words_of.detail_named(text) == "format":
+        return "format"
+    values = course_search.entity_values(latest.get("entities") or [], "course_detail")
+    # Only a canonical value counts: a partial span ("hoe" of "hoe lang") is no detail.
+    values = [v for v in values if v in DETAILS]
+    if values:
+        return values[0]
+    return words_of.detail_named(text)
+
+
+def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str) -> Optional[str]:
+    """The answer to one detail of a course, or None when the catalogue lacks it."""
+    title = course_title(course, language)
+    weeks, hours = course.get("duration_weeks"), course.get("hours_per_week")
+    internship = course.get("internship_weeks")
+    if detail == "duration" and weeks:
+        if internship:
+            return render(domain, "utter_detail_duration_with_internship", language, title=title,
+                          weeks=number_text(weeks), internship=number_text(internship))
+        return render(domain, "utter_detail_duration", language, title=title, weeks=number_text(weeks))
+    if detail == "hours_per_week" and hours:
+        return render(domain, "utter_detail_hours_per_week", language, title=title, hours=number_text(hours))
+    if detail == "schedule" and hours and weeks:
+        return render(domain, "utter_detail_schedule", language, title=title, hours=number_text(hours),
+                      weeks=number_text(weeks), format=label(domain, "utter_format_", course.get("format"), language) or "")
+    if detail == "start_date" and course.get("start_date"):
+        return render(domain, "utter_detail_start_date", language, title=title,
+                      date=format_day(course["start_date"], language))
+    if detail == "cost" and course.get("cost_eur") is not None:
+        if float(course["cost_eur"]) == 0:
+            return render(domain, "utter_detail_cost_free", language, title=title)
+        return render(domain, "utter_detail_cost", language, title=title, amount=number_text(course["cost_eur"]))
+    if detail == "certificate":
+        text, text_language = localized(course, "certificate", language)
+        if text:
+            return render(domain, "utter_detail_certificate", language, title=title,
+                          certificate=with_note(domain, text, text_language, language))
+    location = course.get("location") or {}
+    place = ", ".join(p for p in (location.get("name"), location.get("address")) if p)
+    if detail == "format" and course.get("format") in FORMATS:
+        answer = render(domain, f"utter_detail_format_{course['format']}", language, title=title)
+        if place and course["format"] != "online":
+            answer += " " + render(domain, "utter_detail_location", language, title=title, place=place)
+        return answer
+    if detail == "location":
+        if place:
+            return render(domain, "utter_detail_location", language, title=title, place=place)
+        if course.get("format") == "online":
+            return render(domain, "utter_detail_online", language, title=title)
+    if detail == "internship" and internship is not None:
+        if internship:
+            return render(domain, "utter_detail_internship", language, title=title, weeks=number_text(internship))
+        return render(domain, "utter_detail_no_internship", language, title=title)
+    if detail == "teaching_languages" and course.get("teaching_languages"):
+        names = [label(domain, "utter_language_", code, language) for code in course["teaching_languages"]]
+        return render(domain, "utter_detail_teaching_languages", language, title=title, languages=", ".join(names))
+    if detail == "prerequisites":
+        eligibility = course.get("eligibility")
+        rules = [rule_phrase(domain, kind, values, language)
+                 for kind, values, _ in rules_of.rule_results(eligibility, {})]
+        notes, notes_language = localized(eligibility or {}, "notes", language)
+        if rules or notes:
+            requirements = "; ".join(rules) + ("." if rules else "")
+            if notes:
+                requirements = f"{requirements} {with_note(domain, notes, notes_language, language)}".strip()
+            return render(domain, "utter_detail_prerequisites", language, title=title, requirements=requirements)
+        if eligibility is not None:
+            return render(domain, "utter_detail_no_prerequisites", language, title=title)
+    if detail == "provider" and course.get("provider"):
+        return render(domain, "utter_detail_provider", language, title=title, provider=course["provider"])
+    if detail == "url" and course.get("url"):
+        return render(domain, "utter_detail_url", language, title=title, url=course["url"])
+    return None
+
+
+def course_overview(domain: DomainDict, course: Dict, language: str) -> str:
+    """Title, summary and key facts of a course."""
+    summary, summary_language = localized(course, "summary", language)
+    return render(domain, "utter_course_overview", language, title=course_title(course, language),
+                  summary=with_note(domain, summary, summary_language, language) if summary else "",
+                  facts=course_facts(domain, course, language)).replace("\n\n", "\n")
+
+
+class ActionCourseDetail(CatalogueAction):
+    """Answers a question about a course: the detail asked, or an overview."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_course_detail"
+
+    def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
+        """Sends the detail from the catalogue record, in the user's language."""
+        course, candidates = resolve_course(tracker, catalogue)
+        detail = requested_detail(tracker)
+        if course is None:
+            general, _ = localized(catalogue.faq(GENERAL_DETAIL_TOPICS.get(detail, "")), "answer", language)
+            if general and not candidates:
+                # "C'est payant ?" with no course in mind: the general answer staff maintain.
+                dispatcher.utter_message(response="utter_faq_answer", answer=general)
+            elif candidates:
+                ask_which_course(dispatcher, domain, language, candidates, detail=detail)
+            else:
+                dispatcher.utter_message(response="utter_which_course")
+            return []
+        if course.get("withdrawn"):
+            dispatcher.utter_message(response="utter_course_withdrawn", title=course_title(course, language))
+            return [SlotSet("course_id", None)]
+        if detail is None:
+            dispatcher.utter_message(text=course_overview(domain, course, language),
+                                     buttons=course_buttons(domain, course, language))
+        else:
+            text = detail_answer(domain, course, detail, language)
+            if text is None:
+                utter_with_contact(dispatcher, language, "utter_detail_unknown", catalogue,
+                                   title=course_title(course, language))
+            else:
+                dispatcher.utter_message(text=text)
+        staleness_note(dispatcher, catalogue, language)
+        return [SlotSet("course_id", course["id"])]

@@ -1,0 +1,83 @@
+"""The info sessions of a course: the next ones with seats left, or similar courses when none is planned."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Text
+
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.types import DomainDict
+
+from bot.actions.catalogue import CatalogueAction, search_courses, staleness_note, utter_with_contact
+from bot.actions.courses import ask_which_course, course_button, course_title, label, resolve_course
+from bot.actions.formatting import format_session_time
+from bot.actions.texts import render
+
+SESSIONS_SHOWN = 3
+
+
+def session_line(domain: DomainDict, session: Dict, language: str) -> str:
+    """One info session: when, where, in which language, seats left."""
+    if session.get("format") == "online":
+        place = render(domain, "utter_session_online", language)
+    else:
+        place = session.get("location") or ""
+    seats_left = session.get("seats_left")
+    if seats_left is not None and seats_left <= 0:
+        seats = render(domain, "utter_session_full", language)
+    else:
+        seats = render(domain, "utter_session_seats", language, seats=seats_left if seats_left is not None else session.get("capacity"))
+    return render(domain, "utter_session_line", language,
+                  when=format_session_time(session["starts_at"], language), place=place,
+                  session_language=label(domain, "utter_language_", session.get("language"), language) or "",
+                  seats=seats).replace(" ()", "")
+
+
+class ActionInfoSessions(CatalogueAction):
+    """The next info sessions of a course, or alternatives when none is scheduled."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_info_sessions"
+
+    def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
+        """Lists upcoming, not cancelled sessions in Brussels time."""
+        course, candidates = resolve_course(tracker, catalogue)
+        if course is None:
+            if candidates:
+                ask_which_course(dispatcher, domain, language, candidates, intent="ask_info_session")
+            else:
+                dispatcher.utter_message(response="utter_which_course")
+            return []
+        title = course_title(course, language)
+        if course.get("withdrawn"):
+            dispatcher.utter_message(response="utter_course_withdrawn", title=title)
+            return [SlotSet("course_id", None)]
+        sessions = catalogue.next_info_sessions(course["id"], limit=SESSIONS_SHOWN)
+        if sessions:
+            lines = [render(domain, "utter_sessions_intro", language, title=title)]
+            lines += [session_line(domain, s, language) for s in sessions]
+            dispatcher.utter_message(text="\n".join(lines))
+        else:
+            dispatcher.utter_message(response="utter_no_sessions", title=title)
+            alternatives = similar_courses_with_sessions(catalogue, course)
+            if alternatives:
+                dispatcher.utter_message(response="utter_no_sessions_alternatives",
+                                         buttons=[course_button(c, language) for c in alternatives])
+            utter_with_contact(dispatcher, language, "utter_no_sessions_contact", catalogue)
+        staleness_note(dispatcher, catalogue, language)
+        return [SlotSet("course_id", course["id"])]
+
+
+def similar_courses_with_sessions(catalogue, course: Dict, limit: int = 3) -> List[Dict]:
+    """Other active courses sharing a topic with this one that have sessions coming up."""
+    found = []
+    for topic in course.get("topics") or []:
+        courses, _ = search_courses(catalogue, topic, {}, 10, 0)
+        for other in courses:
+            if other["id"] == course["id"] or any(o["id"] == other["id"] for o in found):
+                continue
+            if catalogue.next_info_sessions(other["id"], limit=1):
+                found.append(other)
+            if len(found) >= limit:
+                return found
+    return found

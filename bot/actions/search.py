@@ -1,0 +1,153 @@
+"""Course search: free text, topic, level, format, teaching language and start period; more results."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Text, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot import text as words_of
+from bot.actions import course_search
+from bot.actions.catalogue import CatalogueAction, search_courses, staleness_note
+from bot.actions.courses import PAGE_SIZE, course_button, course_facts, course_title, today
+from bot.actions.texts import render
+
+FILTER_ENTITIES = ("level", "course_format", "teaching_language")
+
+
+def search_request(tracker: Tracker) -> Dict[str, Any]:
+    """What to search for, from the latest message's entities and words."""
+    latest = tracker.latest_message or {}
+    text = latest.get("text") or ""
+    entities = latest.get("entities") or []
+    words: List[str] = []
+    for name in ("course", "topic"):
+        for typed in course_search.entity_texts(entities, name, text):
+            words.extend(words_of.keywords(typed) or [typed])
+    if not words and not text.startswith("/"):
+        words = words_of.keywords(text)
+    filters = {}
+    for name in FILTER_ENTITIES:
+        values = course_search.entity_values(entities, name)
+        if values:
+            filters[name] = values[0]
+    longest = course_search.max_duration_weeks(text)
+    if longest is not None:
+        filters["max_duration_weeks"] = longest
+    period_text = " ".join(course_search.entity_texts(entities, "period", text)) or text
+    period = course_search.period_range(period_text, today())
+    if period:
+        filters["starts_after"], filters["starts_before"] = period[0].isoformat(), period[1].isoformat()
+    return {"words": list(dict.fromkeys(words)), "filters": filters}
+
+
+def run_search(catalogue, request: Dict[str, Any], offset: int) -> Tuple[List[Dict], int, bool]:
+    """Searches, loosening the request when nothing matches.
+
+    Returns:
+        (courses of this page, total, whether the request had to be loosened)
+    """
+    known = words_of.catalogue_words(catalogue)
+    words = words_of.correct_spelling(request["words"], known)
+    filters = dict(request["filters"])
+    text = " ".join(words) or None
+    courses, total = search_courses(catalogue, text, filters, PAGE_SIZE, offset)
+    if total or (not text and not filters):
+        return courses, total, False
+    # Nothing: drop the filters one by one, then search each word that names a course or topic.
+    for name in list(filters):
+        filters.pop(name)
+        courses, total = search_courses(catalogue, text, filters, PAGE_SIZE, offset)
+        if total:
+            return courses, total, True
+    for word in words:
+        if len(words) > 1 and len(word) >= 4 and word in known:
+            courses, total = search_courses(catalogue, word, {}, PAGE_SIZE, offset)
+            if total:
+                return courses, total, True
+    return [], 0, True
+
+
+def send_course_list(
+    dispatcher: CollectingDispatcher,
+    domain: DomainDict,
+    language: str,
+    courses: List[Dict],
+    total: int,
+    offset: int,
+    loosened: bool,
+) -> None:
+    """The list of courses, one button each, and a "more" button when there are more."""
+    intro = "utter_courses_close" if loosened else "utter_courses_found"
+    lines = [render(domain, intro, language, first=offset + 1, last=offset + len(courses), total=total)]
+    for number, course in enumerate(courses, start=offset + 1):
+        lines.append(render(domain, "utter_course_line", language, number=number,
+                            title=course_title(course, language),
+                            facts=course_facts(domain, course, language)))
+    buttons = [course_button(course, language) for course in courses]
+    if offset + len(courses) < total:
+        buttons.append({"title": render(domain, "utter_button_more_courses", language), "payload": "/show_more"})
+    dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+
+
+def listed(request: Dict[str, Any], offset: int, courses: List[Dict]) -> SlotSet:
+    """The `last_search` slot: the request, the page shown and the ids of its courses.
+
+    The ids are what "c'est quand ?" after a list asks about: one of these courses.
+    """
+    return SlotSet("last_search", json.dumps({**request, "offset": offset, "shown": [c["id"] for c in courses]}))
+
+
+class ActionSearchCourses(CatalogueAction):
+    """Finds courses by free text, topic, level, format, teaching language and start period."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_search_courses"
+
+    def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
+        """Shows the first page of results, or asks what field when nothing was said.
+
+        One course found becomes the course under discussion; a list of several clears it, so
+        that a follow-up question ("c'est quand ?") asks which of them is meant.
+        """
+        request = search_request(tracker)
+        if not request["words"] and not request["filters"]:
+            dispatcher.utter_message(response="utter_ask_search_topic")
+            return []
+        courses, total, loosened = run_search(catalogue, request, 0)
+        if not courses:
+            query = " ".join(request["words"]) or (tracker.latest_message or {}).get("text", "")
+            dispatcher.utter_message(response="utter_no_course_found", query=query)
+            return [SlotSet("last_search", None)]
+        send_course_list(dispatcher, domain, language, courses, total, 0, loosened)
+        staleness_note(dispatcher, catalogue, language)
+        return [listed(request, 0, courses), SlotSet("course_id", courses[0]["id"] if total == 1 else None)]
+
+
+class ActionShowMoreCourses(CatalogueAction):
+    """The next page of the last search."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_show_more_courses"
+
+    def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
+        """Shows the next five courses, or says there are no more."""
+        last = tracker.get_slot("last_search")
+        if not last:
+            dispatcher.utter_message(response="utter_how_can_i_help")
+            return []
+        request = json.loads(last)
+        offset = int(request.get("offset", 0)) + PAGE_SIZE
+        request = {"words": request.get("words") or [], "filters": request.get("filters") or {}}
+        courses, total, loosened = run_search(catalogue, request, offset)
+        if not courses:
+            dispatcher.utter_message(response="utter_no_more_courses")
+            return []
+        send_course_list(dispatcher, domain, language, courses, total, offset, loosened)
+        return [listed(request, offset, courses)]

@@ -1,0 +1,219 @@
+"""The words of a message, as understanding (bot/nlu) and the actions both read them.
+
+Which words can name a course, the catalogue's own vocabulary (read from the live catalogue, so a
+course added by a sync is named without retraining), spelling correction against it, and the
+words that name a detail of a course. Pure helpers: bot/nlu and bot/actions import this module,
+never the reverse.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from rapidfuzz import fuzz, process
+
+from bot.language import fold
+
+# Similarity (0-100, rapidfuzz's ratio) a typed word needs to be read as a catalogue word.
+SPELLING_CUTOFF = 80
+# Shorter words are left alone: "temps" is one letter away from "teams".
+SPELLING_MIN_LETTERS = 6
+# A message names a course with a few words; a long text must not cost a spelling search per word.
+MAX_KEYWORDS = 30
+
+# Words that say "a course" or "I'm looking for" rather than what about.
+GENERIC_WORDS = {
+    "formation", "formations", "cours", "cursus", "training", "trainings", "opleiding", "opleidingen",
+    "cursussen", "programme", "programma", "chercher", "cherche", "cherches", "recherche", "trouver",
+    "zoek", "zoeken", "vinden", "veux", "voudrais", "wil", "graag", "aimerais", "interesse",
+    "interesseert", "quelque", "chose", "iets", "met", "une", "un", "des", "een", "course",
+    "courses", "looking", "find", "want", "bonjour", "hallo", "svp", "aub", "stp", "possible",
+    "dispo", "disponible", "beschikbaar", "propose", "proposez", "aanbod", "gratuit", "gratis",
+    "faire", "doen", "leren", "apprendre", "suivre", "volgen", "jcherche", "jveux", "domaine",
+    "secteur", "metier", "beroep", "travailler", "werken", "job", "emploi", "werk", "dans", "le",
+    "la", "les", "de", "du", "het", "voor", "pour", "en", "in", "je", "ik", "j", "m", "moi", "mij",
+    "bruxelles", "brussel", "brussels", "belgique", "belgie", "region", "gewest", "demain", "morgen",
+    "aujourd", "hui", "vandaag", "devenir", "worden", "moins", "minder", "semaines", "weken",
+    "mois", "maanden", "courte", "courtes", "korte", "kort", "max", "maximum", "hooguit",
+}
+
+_KEYWORD = re.compile(r"[^\W_]+(?:[.\-][^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset:
+    from spacy.lang.fr.stop_words import STOP_WORDS as FRENCH
+    from spacy.lang.nl.stop_words import STOP_WORDS as DUTCH
+
+    return frozenset(fold(w) for w in FRENCH | DUTCH)
+
+
+def keywords(text: str) -> List[str]:
+    """The words of a message that can say what course is meant (no stop or generic words).
+
+    Each word once, in the order of the message, at most MAX_KEYWORDS of them.
+    """
+    found: Dict[str, None] = {}
+    stop = _stop_words()
+    for word in _KEYWORD.findall(fold(text)):
+        if word in found or word in stop or word in GENERIC_WORDS or len(word) < 2 or word.isdigit():
+            continue
+        found[word] = None
+        if len(found) >= MAX_KEYWORDS:
+            break
+    return list(found)
+
+
+def words_in(texts: Iterable[str]) -> set:
+    """The folded words of texts, split as the catalogue's titles and topics are."""
+    words = set()
+    for text in texts:
+        words.update(_WORD.findall(fold(text or "")))
+    return words
+
+
+def vocabulary(courses: Iterable[Dict[str, Any]]) -> set:
+    """Every word of the courses' titles and topics, folded."""
+    texts: List[str] = []
+    for course in courses:
+        texts += [course.get(f"title_{code}") or "" for code in ("fr", "nl", "en")]
+        title = course.get("title")
+        if isinstance(title, dict):
+            texts += [str(t) for t in title.values()]
+        texts += [str(t) for t in course.get("topics") or []]
+    return words_in(texts)
+
+
+class CatalogueWords(frozenset):
+    """The catalogue's words, with the tuple rapidfuzz searches kept beside the set."""
+
+    choices: Tuple[str, ...]
+
+    def __new__(cls, words: Iterable[str]) -> "CatalogueWords":
+        self = super().__new__(cls, words)
+        self.choices = tuple(sorted(self))
+        return self
+
+
+_VOCABULARY_CACHE: Dict[str, Tuple[tuple, CatalogueWords]] = {}
+
+
+def _file_state(path) -> tuple:
+    """What changes when the catalogue file is written: the sizes and times of it and its WAL."""
+    state = []
+    for name in (str(path), f"{path}-wal"):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            state.append(None)
+        else:
+            state.append((stat.st_ino, stat.st_mtime_ns, stat.st_size))
+    return tuple(state)
+
+
+def catalogue_words(catalogue) -> CatalogueWords:
+    """`vocabulary()` of the catalogue's active courses, read again only when the file changed.
+
+    Every message needs it (spelling, naming a course); reading every course each time would
+    cost most of an answer on a large catalogue.
+
+    Raises:
+        CatalogueUnavailable: the catalogue cannot be read.
+    """
+    key = str(catalogue.path)
+    state = _file_state(catalogue.path)
+    cached = _VOCABULARY_CACHE.get(key)
+    if cached is None or cached[0] != state:
+        cached = (state, CatalogueWords(vocabulary(catalogue.active_courses())))
+        _VOCABULARY_CACHE[key] = cached
+    return cached[1]
+
+
+def correct_spelling(words: List[str], known: Iterable[str]) -> List[str]:
+    """Each word, or the closest catalogue word when it is not one ("cybersecuriter" -> ...)."""
+    choices = getattr(known, "choices", None) or tuple(known)
+    known_set = known if isinstance(known, (set, frozenset)) else set(choices)
+    corrected = []
+    for word in words:
+        if word in known_set or len(word) < SPELLING_MIN_LETTERS:
+            corrected.append(word)
+            continue
+        match = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
+        corrected.append(match[0] if match else word)
+    return corrected
+
+
+def course_words(text: str, known: Iterable[str]) -> List[str]:
+    """The words of a message that name courses of the catalogue (spelling corrected).
+
+    Args:
+        text: the message.
+        known: `catalogue_words()` of the catalogue.
+    """
+    if not text or text.startswith("/"):
+        return []
+    return [w for w in correct_spelling(keywords(text), known) if w in known]
+
+
+# FAQ intents are "faq_<topic>". The topics that are also a detail of each course: asked while a
+# course is under discussion, the course's own record answers first, then the general text.
+FAQ_INTENT_PREFIX = "faq_"
+COURSE_DETAIL_TOPICS = {"cost": "cost", "certificates": "certificate", "directions": "location"}
+
+# Folded words and phrases that name a detail of a course, when the NLU found no course_detail
+# entity. Phrases are matched before single words: "en ligne ou sur place" is about the format.
+DETAIL_WORDS = {
+    "format": ("en ligne", "sur place", "sur site", "a distance", "presentiel", "hybride", "online",
+               "op locatie", "ter plaatse", "op afstand", "afstandsonderwijs", "hybrid", "thuis volgen"),
+    "duration": ("duree", "dure", "longtemps", "combien de temps", "hoe lang", "duur", "duurt", "weken",
+                 "semaines", "mois", "maanden"),
+    "hours_per_week": ("heures par semaine", "uur per week", "uren per week", "lesuren", "combien d'heures"),
+    "schedule": ("horaire", "horaires", "uurrooster", "lesrooster", "temps plein", "voltijds", "deeltijds",
+                 "mi-temps"),
+    "start_date": ("commence", "debut", "demarre", "begint", "start", "aanvang", "quand"),
+    "cost": ("cout", "coute", "prix", "payer", "payant", "gratuit", "kost", "kosten", "prijs", "betalen",
+             "gratis"),
+    "certificate": ("certificat", "attestation", "diplome", "certificaat", "attest", "getuigschrift"),
+    "location": ("ou", "lieu", "adresse", "endroit", "waar", "plaats", "locatie", "adres"),
+    "internship": ("stage", "stagiair", "stageplaats"),
+    "teaching_languages": ("quelle langue", "en quelle langue", "welke taal", "in welke taal"),
+    "prerequisites": ("prerequis", "niveau requis", "conditions", "voorkennis", "vereisten", "voorwaarden"),
+    "provider": ("qui organise", "organisateur", "operateur", "organisator", "wie organiseert", "aanbieder"),
+    "url": ("lien", "site", "link", "website", "url"),
+}
+# "Où" written without its accent is "ou" ("or"): it asks where only where "or" can't be meant.
+_OU_WHERE = re.compile(
+    r"(?:^|\s)(?:c est|c|d|par|se passe|a lieu)\s+ou\b"
+    r"|(?:^|\s)ou\s+(?:est|se|c|ca|a lieu|aller|exactement|donc)\b"
+    r"|(?:^|\s)ou\s*(?:\?|$)"
+)
+
+
+def detail_named(text: str) -> Optional[str]:
+    """Which course detail a message asks about, from its words; None when it names none.
+
+    Phrases first ("en ligne ou sur place" asks the format, "combien de temps" the duration),
+    then single words; "ou" without its accent counts as "where" only where it can't be "or",
+    and "site" of "sur site" is the place, not the website.
+    """
+    folded = " ".join(re.findall(r"\w+|\?", fold(text or "")))
+    where_asked = "où" in (text or "").lower() or bool(_OU_WHERE.search(folded))
+    padded = f" {folded} "
+    for detail, word in _detail_words():
+        if word == "ou":
+            if where_asked:
+                return detail
+        elif f" {word} " in padded:
+            return detail
+    return None
+
+
+@lru_cache(maxsize=1)
+def _detail_words() -> Tuple[Tuple[str, str], ...]:
+    """(detail, word) of DETAIL_WORDS split as messages are, phrases first."""
+    pairs = [(detail, " ".join(re.findall(r"\w+", fold(word)))) for detail, words in DETAIL_WORDS.items() for word in words]
+    return tuple(sorted(pairs, key=lambda pair: " " not in pair[1]))
