@@ -16,6 +16,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from rapidfuzz import fuzz, process
 
 from bot.language import fold
+from catalogue_sync.utils import search_text
 
 # Similarity (0-100, rapidfuzz's ratio) a typed word needs to be read as a catalogue word.
 SPELLING_CUTOFF = 80
@@ -55,11 +56,13 @@ def _stop_words() -> frozenset:
 def keywords(text: str) -> List[str]:
     """The words of a message that can say what course is meant (no stop or generic words).
 
-    Each word once, in the order of the message, at most MAX_KEYWORDS of them.
+    Each word once, in the order of the message, at most MAX_KEYWORDS of them. Tech terms are
+    the catalogue search's words ("C#" -> "csharp", ".NET" -> "dotnet": catalogue_sync's
+    `search_text`), not a letter or a part of a word.
     """
     found: Dict[str, None] = {}
     stop = _stop_words()
-    for word in _KEYWORD.findall(fold(text)):
+    for word in _KEYWORD.findall(fold(search_text(text))):
         if word in found or word in stop or word in GENERIC_WORDS or len(word) < 2 or word.isdigit():
             continue
         found[word] = None
@@ -69,10 +72,10 @@ def keywords(text: str) -> List[str]:
 
 
 def words_in(texts: Iterable[str]) -> set:
-    """The folded words of texts, split as the catalogue's titles and topics are."""
+    """The folded words of texts, split as the catalogue's search splits titles and topics."""
     words = set()
     for text in texts:
-        words.update(_WORD.findall(fold(text or "")))
+        words.update(_WORD.findall(fold(search_text(text or ""))))
     return words
 
 

@@ -328,3 +328,56 @@ def test_prerequisites_of_a_course_with_notes_only_in_dutch(catalogue_env):
     text = texts(run_action(ActionCourseDetail(), tracker)[0])
     assert "parler néerlandais au niveau B1 au moins." in text
     assert text.endswith("Een diploma is niet vereist. " + render(DOMAIN, "utter_in_other_language_note", "fr"))
+
+
+@pytest.mark.parametrize("language, question", [("fr", "c'est quand ?"), ("nl", "wanneer is dat?")])
+def test_a_list_clears_the_course_under_discussion_and_when_asks_which_of_its_courses(catalogue_env, language, question):
+    messages, events = search("programmation", language=language, slots={"course_id": "dh-soc-analyst-27"})
+    listed = ids_offered(messages)
+    assert len(listed) > 1 and "dh-soc-analyst-27" not in listed
+    assert SlotSet("course_id", None) in events
+    slots = {"language": language, "course_id": None,
+             "last_search": next(e["value"] for e in events if e["name"] == "last_search")}
+    tracker = make_tracker(question, intent="ask_info_session", slots=slots)
+    messages, events = run_action(ActionInfoSessions(), tracker)
+    assert messages[0]["response"] == "utter_which_course"
+    payloads = button_payloads(messages)
+    assert [json.loads("{" + p.split("{", 1)[1])["course_id"] for p in payloads] == listed
+    assert all(p.startswith("/ask_info_session{") for p in payloads)
+    assert events == []
+
+
+def test_a_search_finding_one_course_makes_it_the_course_under_discussion(catalogue_env):
+    _, events = search("ethical hacking", slots={"course_id": "dh-java-dev-27"})
+    assert SlotSet("course_id", "dh-ethical-hacking-27") in events
+
+
+@pytest.mark.parametrize("language, question, expected", [
+    ("fr", "c'est en ligne ou sur place ?", "sur place, pas en ligne"),
+    ("fr", "la formation est sur site ?", "sur place, pas en ligne"),
+    ("nl", "is het online of ter plaatse?", "ter plaatse, niet online"),
+])
+def test_online_or_on_site_is_a_question_about_the_format(catalogue_env, language, question, expected):
+    tracker = make_tracker(question, intent="ask_course_detail", slots={"language": language, "course_id": "dh-java-dev-27"},
+                           entities=[{"entity": "course_detail", "value": "location", "start": 0, "end": 3}])
+    messages, _ = run_action(ActionCourseDetail(), tracker)
+    assert expected in texts(messages)
+    assert "http" not in texts(messages)
+
+
+def test_an_online_course_says_it_needs_no_travel(catalogue_env):
+    tracker = make_tracker("c'est à distance ?", intent="ask_course_detail", slots={"language": "fr", "course_id": "dh-ai-basics-27"})
+    messages, _ = run_action(ActionCourseDetail(), tracker)
+    assert "entièrement en ligne" in texts(messages)
+
+
+@pytest.mark.parametrize("text, typed", [
+    ("je cherche une formation C#", "C"),
+    ("une formation en C# svp", "C#"),
+    ("iets met .NET?", ".NET"),
+    ("opleiding dotnet", None),
+])
+def test_tech_terms_are_searched_as_themselves(catalogue_env, text, typed):
+    entities = [span(text, typed, "topic")] if typed else []
+    messages, _ = search(text, entities=entities)
+    assert ids_offered(messages) == ["dh-dotnet-dev-en-27"]

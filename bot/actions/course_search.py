@@ -82,16 +82,43 @@ def entity_values(entities: List[Dict[str, Any]], name: str) -> List[str]:
 
 
 def entity_texts(entities: List[Dict[str, Any]], name: str, message: str) -> List[str]:
-    """What the user typed for an entity (before synonyms): better search words than the value."""
+    """What the user typed for an entity (before synonyms): better search words than the value.
+
+    A span that stops inside a word is widened to the whole word: "C" of "C#", "node" of
+    "Node.js" would search for something else.
+    """
     texts = []
     for entity in entities or []:
         if entity.get("entity") != name:
             continue
         start, end = entity.get("start"), entity.get("end")
-        typed = message[start:end] if isinstance(start, int) and isinstance(end, int) else entity.get("value")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(message):
+            typed = message[_word_start(message, start):_word_end(message, end)]
+        else:
+            typed = entity.get("value")
         if typed and typed not in texts:
             texts.append(str(typed))
     return texts
+
+
+def _inside_word(message: str, index: int) -> bool:
+    """Whether the character at `index` belongs to a word: a letter, a digit, or # + . within one."""
+    char = message[index]
+    if char.isalnum() or char in "#+":
+        return True
+    return char == "." and 0 < index < len(message) - 1 and message[index + 1].isalnum()
+
+
+def _word_start(message: str, start: int) -> int:
+    while start > 0 and _inside_word(message, start - 1) and message[start - 1] != ".":
+        start -= 1
+    return start
+
+
+def _word_end(message: str, end: int) -> int:
+    while end < len(message) and _inside_word(message, end):
+        end += 1
+    return end
 
 
 WEEKS_PER_UNIT = {

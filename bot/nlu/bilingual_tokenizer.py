@@ -15,14 +15,22 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, fold
 from bot.nlu.language_detector import LANGUAGE
 
+# Programming languages the tokenizer's punctuation rules would cut apart.
+TECH_TERMS = ("C#", "C++", "F#", ".NET", ".Net")
+
 
 @lru_cache(maxsize=None)
 def _spacy_pipeline(code: str):
     # Blank pipelines: tokenizer exceptions (elisions such as "l'inscription", "d'info") and lookup
     # lemmas from spacy-lookups-data, all offline. No trained spaCy model exists for spaCy 3.4 here.
     import spacy
+    from spacy.symbols import ORTH
 
     nlp = spacy.blank(code)
+    for term in TECH_TERMS:
+        # "C#" is one word, not "C" and a stray "#": entities and course searches span it whole.
+        for written in {term, term.lower(), term.upper()}:
+            nlp.tokenizer.add_special_case(written, [{ORTH: written}])
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     return nlp

@@ -1,0 +1,71 @@
+"""Bad input through the real REST channel: an over-long message, malformed metadata."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actions_helpers import DOMAIN
+from bot.actions.texts import render
+
+pytestmark = pytest.mark.rest
+
+LONG = {
+    "fr": ("Bonjour, je cherche une formation en développement web et en cybersécurité à Bruxelles. " * 150)[:10_000],
+    "nl": ("Hallo, ik zoek een opleiding webontwikkeling of cyberveiligheid in Brussel, liefst snel. " * 150)[:10_000],
+}
+
+
+def user_events(tracker):
+    return [e for e in tracker["events"] if e["event"] == "user"]
+
+
+def actions_after_last_user_message(tracker):
+    events = tracker["events"]
+    last = max(i for i, e in enumerate(events) if e["event"] == "user")
+    return [e["name"] for e in events[last:] if e["event"] == "action"]
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_a_message_too_long_gets_a_short_answer_and_the_conversation_goes_on(servers, sender, language):
+    servers.send(sender, {"fr": "Bonjour", "nl": "Goedemorgen"}[language], metadata={"language": language})
+    replies = servers.send(sender, LONG[language])
+    assert [r.get("text") for r in replies] == [render(DOMAIN, "utter_message_too_long", language)]
+    tracker = servers.tracker(sender)
+    parsed = user_events(tracker)[-1]["parse_data"]
+    assert parsed["intent"]["name"] == "message_too_long" and parsed["entities"] == []
+    assert parsed["text"] == ""  # no action reads it: no spelling correction, no catalogue search
+    assert not {"action_search_courses", "action_course_detail"} & set(actions_after_last_user_message(tracker))
+    replies = servers.send(sender, {"fr": "je cherche une formation en cybersécurité",
+                                    "nl": "ik zoek een opleiding cyberveiligheid"}[language])
+    assert any("dh-soc-analyst-27" in b["payload"] for r in replies for b in r.get("buttons") or [])
+
+
+MALFORMED = [
+    "just a string",
+    '{"language": ',
+    ["language", "nl"],
+    {"language": "nl", "unknown": "key", "nested": {"deep": [1, 2, 3]}},
+    {"blob": "x" * 100_000},
+    {"language": "y" * 100_000},
+    12345,
+]
+
+
+def test_malformed_metadata_is_ignored_and_never_stored(servers, sender):
+    for number, metadata in enumerate(MALFORMED):
+        replies = servers.send(f"{sender}-{number}", "Bonjour, je cherche une formation en data", metadata=metadata)
+        assert replies and replies[0].get("text"), metadata
+        tracker = servers.tracker(f"{sender}-{number}")
+        stored = json.dumps(tracker)
+        assert "x" * 100 not in stored and "y" * 100 not in stored and "unknown" not in stored
+        assert "just a string" not in stored and "deep" not in stored
+        assert tracker["slots"].get("session_started_metadata") in (None, {}, {"language": "nl"})
+        assert tracker["slots"]["language"] in ("fr", "nl")
+
+
+def test_allowed_metadata_still_sets_the_language(servers, sender):
+    replies = servers.send(sender, "Hallo", metadata={"language": "nl", "junk": "x" * 5000})
+    assert replies[0]["text"].startswith("Hallo")
+    assert servers.tracker(sender)["slots"]["session_started_metadata"] == {"language": "nl"}

@@ -1,0 +1,72 @@
+"""bot/text.py: the words of a message that name a course or a detail, as NLU and actions read them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import text
+
+
+def test_keywords_keep_each_word_once_and_at_most_a_few_dozen():
+    long_text = " ".join(f"mot{n} python" for n in range(500))
+    words = text.keywords(long_text)
+    assert len(words) == text.MAX_KEYWORDS
+    assert len(set(words)) == len(words)
+    assert words[:2] == ["mot0", "python"]
+
+
+def test_keywords_leave_out_stop_generic_words_and_numbers():
+    assert text.keywords("Je cherche une formation en cybersécurité à Bruxelles en 2027") == ["cybersecurite"]
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("cybersecuriter", "cybersecurite"),
+    ("programation", "programmation"),
+    ("devellopement", "developpement"),
+])
+def test_spelling_is_corrected_against_the_catalogue_words(typed, meant):
+    known = text.CatalogueWords({"cybersecurite", "programmation", "developpement", "teams"})
+    assert text.correct_spelling([typed], known) == [meant]
+
+
+def test_short_and_unknown_words_are_left_alone():
+    known = text.CatalogueWords({"teams", "python"})
+    assert text.correct_spelling(["temps", "boulangerie"], known) == ["temps", "boulangerie"]
+
+
+@pytest.mark.parametrize("message, detail", [
+    ("c'est en ligne ou sur place ?", "format"),
+    ("la formation est sur site ?", "format"),
+    ("c'est à distance ?", "format"),
+    ("is het online of ter plaatse?", "format"),
+    ("il y a un site web pour s'inscrire ?", "url"),
+    ("c ou la formation", "location"),
+    ("c'est où une fois ?", "location"),
+    ("waar is dat?", "location"),
+    ("ou ?", "location"),
+    ("Java ou Python, lequel dure le plus longtemps ?", "duration"),
+    ("combien d'heures par semaine ?", "hours_per_week"),
+    ("hoe lang duurt het", "duration"),
+    ("y a un stage ?", "internship"),
+    ("c'est en quelle langue ?", "teaching_languages"),
+    ("bonjour", None),
+    ("Java ou Python ?", None),
+])
+def test_the_detail_a_message_asks_about(message, detail):
+    assert text.detail_named(message) == detail
+
+
+@pytest.mark.parametrize("message, words", [
+    ("je cherche une formation C#", ["csharp"]),
+    ("une formation .NET ?", ["dotnet"]),
+    ("cours de C++ svp", ["cplusplus"]),
+    ("opleiding Node.js", ["nodejs"]),
+    ("modélisation 3D", ["modelisation", "3d"]),
+])
+def test_tech_terms_are_keywords_as_themselves(message, words):
+    assert text.keywords(message) == words
+
+
+def test_tech_terms_in_titles_are_catalogue_words():
+    words = text.vocabulary([{"title_fr": "Développeur·euse .NET junior (C#)", "topics": ["node.js", "3D"]}])
+    assert {"dotnet", "csharp", "nodejs", "3d"} <= words
