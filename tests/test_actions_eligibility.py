@@ -10,7 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions_helpers import DOMAIN, make_tracker, run_action
 from bot.actions import eligibility_rules as rules
-from bot.actions.eligibility import ActionEligibilityStart, ActionEligibilityVerdict, ValidateEligibilityForm
+from bot.actions.eligibility import (
+    ActionEligibilityCorrection,
+    ActionEligibilityStart,
+    ActionEligibilityVerdict,
+    ValidateEligibilityForm,
+    describe_answers,
+)
 from bot.actions.texts import render
 
 
@@ -47,7 +53,7 @@ def test_only_the_questions_the_rules_need():
 
 @pytest.mark.parametrize("text, age", [("j'ai 24 ans", 24), ("ik ben 31 jaar", 31), ("45", 45), ("pas d'âge", None)])
 def test_ages(text, age):
-    assert rules.parse_age(text) == age
+    assert rules.read_age(text, context=True) == age
 
 
 @pytest.mark.parametrize("text, level", [("B1", "B1"), ("niveau b 2", "B2"), ("je suis débutant", "A1"),
@@ -60,17 +66,10 @@ def test_cefr_levels(text, level):
 
 
 @pytest.mark.parametrize("text, brussels", [("j'habite à Schaerbeek", True), ("ik woon in Schaarbeek", True),
-                                            ("Sint-Jans-Molenbeek", True), ("à Liège", None), ("ik woon in Gent", None)])
+                                            ("Sint-Jans-Molenbeek", True), ("à Liège", False), ("ik woon in Gent", False),
+                                            ("j'habite en Belgique", None), ("ik woon in België", None)])
 def test_municipalities(text, brussels):
-    assert rules.lives_in_brussels(text) is brussels
-
-
-@pytest.mark.parametrize("text, place", [("ik woon in Gent", "gent"), ("j'habite à Liège", "liege"),
-                                         ("je vis en Flandre", "flandre"), ("wij wonen te Halle", "halle"),
-                                         ("j'habite en Belgique", None), ("ik woon in België", None),
-                                         ("oui", None), ("Gent", None)])
-def test_the_place_a_sentence_says_someone_lives_in(text, place):
-    assert rules.place_of_residence(text) == place
+    assert rules.read_residence(text, context=True) is brussels
 
 
 @pytest.mark.parametrize("text", ["ik woon in Gent", "j'habite à Liège", "nous vivons à Wavre"])
@@ -179,7 +178,7 @@ def test_start_with_a_course_runs_the_form(catalogue_env):
                                           ("je suis inscrit chez Actiris", True), ("pas encore", False),
                                           ("euh", None)])
 def test_yes_or_no_in_words(text, answer):
-    assert rules.parse_yes_no(text) is answer
+    assert rules.read_registered(text, context=True) is answer
 
 
 def test_a_yes_no_question_answered_in_words():
@@ -209,8 +208,10 @@ def test_an_answer_the_nlu_took_for_something_else_is_still_read():
 
 def test_a_level_goes_to_the_language_it_names(catalogue_env):
     # The SOC course asks French and English: "anglais moyen" answers for English, French is asked again.
-    assert extract("extract_elig_level_fr", "anglais moyen", requested="elig_level_fr",
-                   course_id="dh-soc-analyst-27") == {"elig_level_en": "B1"}
+    messages, events = run_form("anglais moyen", requested_slot="elig_level_fr", course_id="dh-soc-analyst-27",
+                                elig_registered_jobseeker=True, elig_brussels_resident=True, elig_age=30)
+    assert slot_events(events) == {"elig_level_en": "B1", "requested_slot": "elig_level_fr"}
+    assert messages == []
     result, hints = extract_with_messages("extract_elig_level_fr", "néerlandais courant", requested="elig_level_fr",
                                           course_id="dh-soc-analyst-27")
     assert (result, hints) == ({"elig_level_fr": None}, ["utter_eligibility_level_hint"])
@@ -238,3 +239,143 @@ def test_the_form_reads_every_cefr_synonym_of_the_nlu_data_as_the_same_level():
                 if line.strip().startswith("- ") and rules.parse_cefr(text) != block["synonym"]:
                     disagreements.append((text, block["synonym"], rules.parse_cefr(text)))
     assert disagreements == []
+
+
+# --- Corrections, reused answers, the intro -------------------------------------------------
+
+WEB = "dh-webdev-fullstack-27"  # registered, Brussels, 18+, French B1
+SOC = "dh-soc-analyst-27"  # the same, French B2, English B1, upper secondary
+WEB_ANSWERS = {"elig_registered_jobseeker": True, "elig_brussels_resident": True, "elig_age": 24,
+               "elig_level_fr": "B2"}
+
+
+def run_form(text, intent="inform", **slots):
+    """The form's validation as Rasa calls it after a message: extraction, then the next question."""
+    tracker = make_tracker(text, intent=intent, slots={"language": "fr", **slots})
+    return run_action(ValidateEligibilityForm(), tracker)
+
+
+def slot_events(events):
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_the_intro_says_why_the_questions_are_asked_and_what_the_answers_serve(catalogue_env):
+    for language, why, only in (("fr", "conditions d'accès", "uniquement à cette vérification"),
+                                ("nl", "toelatingsvoorwaarden", "alleen voor deze controle")):
+        text = render(DOMAIN, "utter_eligibility_intro", language, title="X")
+        assert why in text and only in text
+
+
+def test_a_correction_during_the_questions_changes_the_answer_and_the_question_comes_again(catalogue_env):
+    messages, events = run_form("en fait j'ai 17 ans", requested_slot="elig_level_fr", course_id=WEB,
+                                elig_registered_jobseeker=True, elig_brussels_resident=True, elig_age=24)
+    assert slot_events(events) == {"elig_age": 17, "requested_slot": "elig_level_fr"}
+    assert [m["response"] for m in messages] == ["utter_eligibility_corrected"]
+    assert messages[0]["answers"] == render(DOMAIN, "utter_answer_age", "fr", age=17)
+
+
+def test_a_correction_with_a_no_in_it_does_not_answer_the_question_asked(catalogue_env):
+    # Asked about Actiris, "ah non, j'habite à Vilvorde" corrects the residence; the "non" is not an answer.
+    messages, events = run_form("ah non, j'habite à Vilvorde", intent="deny", requested_slot="elig_registered_jobseeker",
+                                course_id=WEB, elig_brussels_resident=True)
+    assert slot_events(events) == {"elig_brussels_resident": False, "requested_slot": "elig_registered_jobseeker"}
+    assert messages[0]["answers"] == render(DOMAIN, "utter_answer_resident_no", "fr")
+
+
+def test_an_answer_given_ahead_is_not_asked_again(catalogue_env):
+    _, events = run_form("j'ai 24 ans et j'habite à Jette", requested_slot="elig_age", course_id=WEB,
+                         elig_registered_jobseeker=True)
+    assert slot_events(events) == {"elig_age": 24, "elig_brussels_resident": True, "requested_slot": "elig_level_fr"}
+
+
+def test_the_form_ends_when_a_correction_answers_the_last_question(catalogue_env):
+    _, events = run_form("B2", requested_slot="elig_level_fr", course_id=WEB, elig_registered_jobseeker=True,
+                         elig_brussels_resident=True, elig_age=24)
+    assert slot_events(events) == {"elig_level_fr": "B2", "requested_slot": None}
+
+
+def correction_after_verdict(text, intent="inform", checked=(WEB,), course_id=WEB, language="fr", **answers):
+    tracker = make_tracker(text, intent=intent, slots={
+        "language": language, "course_id": course_id, "elig_checked_courses": list(checked), **WEB_ANSWERS, **answers})
+    return run_action(ActionEligibilityCorrection(), tracker)
+
+
+@pytest.mark.parametrize("text, intent, language, changed", [
+    ("en fait j'ai 17 ans", "inform", "fr", {"elig_age": 17}),
+    ("sorry, ik ben 17", "inform", "nl", {"elig_age": 17}),
+    ("ah non, j'habite à Vilvorde", "deny", "fr", {"elig_brussels_resident": False}),
+    ("ik ben toch niet ingeschreven bij Actiris", "deny", "nl", {"elig_registered_jobseeker": False}),
+])
+def test_a_correction_after_the_verdict_gives_the_verdict_again(catalogue_env, text, intent, language, changed):
+    messages, events = correction_after_verdict(text, intent, language=language)
+    assert events == [{"event": "slot", "timestamp": None, "name": slot, "value": value} for slot, value in changed.items()]
+    assert messages[0]["response"] == "utter_eligibility_corrected"
+    verdict_text = messages[1]["text"]
+    title = "Développeur·euse web full stack (JavaScript)" if language == "fr" else "Full-stack webontwikkelaar (JavaScript)"
+    assert verdict_text.startswith(render(DOMAIN, "utter_eligibility_not_met", language, title=title))
+    assert verdict_text.count("❌") == 1 and verdict_text.count("✅") == 3
+
+
+def test_a_correction_that_makes_the_person_eligible(catalogue_env):
+    messages, _ = correction_after_verdict("en fait j'habite à Ixelles", elig_brussels_resident=False)
+    assert messages[1]["text"].count("✅") == 4
+
+
+@pytest.mark.parametrize("text, intent, slots", [
+    ("oui", "affirm", {}),  # says nothing new
+    ("j'ai 24 ans", "inform", {}),  # the same answer
+    ("en fait j'ai 17 ans", "inform", {"elig_checked_courses": []}),  # no verdict in this session
+    ("en fait j'ai 17 ans", "inform", {"course_id": SOC}),  # another course than the one checked
+    ("j'ai le CESS", "inform", {}),  # a fact the course's rules do not ask
+])
+def test_a_statement_without_a_correction_to_make_asks_how_to_help(catalogue_env, text, intent, slots):
+    tracker = make_tracker(text, intent=intent, slots={"language": "fr", "course_id": WEB,
+                                                       "elig_checked_courses": [WEB], **WEB_ANSWERS, **slots})
+    messages, events = run_action(ActionEligibilityCorrection(), tracker)
+    assert [m["response"] for m in messages] == ["utter_how_can_i_help"] and events == []
+
+
+def test_the_verdict_remembers_the_course_it_was_given_for(catalogue_env):
+    tracker = make_tracker("", slots={"language": "fr", "course_id": WEB, "elig_checked_courses": [SOC], **WEB_ANSWERS})
+    _, events = run_action(ActionEligibilityVerdict(), tracker)
+    assert events == [{"event": "slot", "timestamp": None, "name": "elig_checked_courses", "value": [SOC, WEB]}]
+
+
+def start(course_id, text="", language="fr", **answers):
+    tracker = make_tracker(text, intent="ask_eligibility", slots={"language": language, "course_id": course_id, **answers})
+    return run_action(ActionEligibilityStart(), tracker)
+
+
+def test_answers_given_for_another_course_are_reused_only_for_the_same_questions_and_named(catalogue_env):
+    soc_answers = {**WEB_ANSWERS, "elig_level_en": "B1", "elig_diploma": "upper_secondary"}
+    messages, events = start(WEB, **soc_answers)
+    reused = describe_answers(DOMAIN, WEB_ANSWERS, "fr")
+    assert reused == "inscrit·e comme demandeur·euse d'emploi, domicile dans la Région bruxelloise, âge 24 ans, français B2"
+    assert [(m["response"], m.get("answers")) for m in messages] == [("utter_eligibility_reused", reused)]
+    assert events[-1] == {"event": "followup", "name": "action_eligibility_verdict", "timestamp": None}
+
+
+def test_reused_answers_then_the_questions_still_missing(catalogue_env):
+    messages, events = start(SOC, language="nl", **WEB_ANSWERS)
+    assert [m["response"] for m in messages] == ["utter_eligibility_intro", "utter_eligibility_reused"]
+    assert messages[1]["answers"] == ("ingeschreven als werkzoekende, woonplaats in het Brussels Gewest, "
+                                      "leeftijd 24 jaar, Frans B2")
+    assert events[-1] == {"event": "followup", "name": "eligibility_form", "timestamp": None}
+
+
+def test_facts_stated_in_the_eligibility_question_are_answers(catalogue_env):
+    messages, events = start(WEB, text="j'ai 16 ans et j'habite à Jette, je peux faire la formation ?")
+    assert {"event": "slot", "timestamp": None, "name": "elig_age", "value": 16} in events
+    assert {"event": "slot", "timestamp": None, "name": "elig_brussels_resident", "value": True} in events
+    assert [m["response"] for m in messages] == ["utter_eligibility_intro"]
+
+
+def test_describe_answers_in_both_languages():
+    values = {"elig_level_nl": "A0", "elig_diploma": "bachelor", "elig_registered_jobseeker": False,
+              "elig_brussels_resident": False}
+    assert describe_answers(DOMAIN, values, "fr") == (
+        "pas inscrit·e comme demandeur·euse d'emploi, domicile hors de la Région bruxelloise, "
+        "néerlandais : aucune notion, diplôme : un bachelier")
+    assert describe_answers(DOMAIN, values, "nl") == (
+        "niet ingeschreven als werkzoekende, woonplaats buiten het Brussels Gewest, "
+        "Nederlands: geen kennis, diploma: een bachelordiploma")

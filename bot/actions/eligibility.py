@@ -1,7 +1,14 @@
-"""Eligibility for a course: asks only what the course's rules need, then explains the verdict."""
+"""Eligibility for a course: asks only what the course's rules need, then explains the verdict.
+
+Answers are read from the message's words first (`eligibility_rules.read_answer`), the NLU's
+intent and entities only when the words are not decisive. A fact stated at any time ("en fait
+j'ai 17 ans", "sorry, ik ben 17") replaces the earlier answer: during the questions the form takes
+it and asks its current question again; after the verdict the verdict is given again.
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -25,10 +32,9 @@ from bot.actions.texts import render
 
 FORM = "eligibility_form"
 LISTEN = "action_listen"
-ANSWER_SLOTS = (
-    "elig_registered_jobseeker", "elig_brussels_resident", "elig_age",
-    "elig_level_fr", "elig_level_nl", "elig_level_en", "elig_diploma",
-)
+ANSWER_SLOTS = rules_of.ANSWER_SLOTS
+# The courses whose verdict was given in this session: a correction afterwards gives it again.
+CHECKED_SLOT = "elig_checked_courses"
 # Intents of a message that answers the form's question; any other intent is a question or a
 # request of its own, which the rules answer before the form asks again.
 ANSWER_INTENTS = {"inform", "affirm", "deny", "nlu_fallback"}
@@ -49,6 +55,42 @@ def answers(tracker: Tracker) -> Dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in ANSWER_SLOTS}
 
 
+@lru_cache(maxsize=256)
+def _facts(text: str) -> Dict[str, Any]:
+    # Each extract_<slot> of one message asks for the same facts.
+    return rules_of.stated_facts(text)
+
+
+def stated_facts(tracker: Tracker, slots: List[str]) -> Dict[str, Any]:
+    """The facts the latest message states, for the given slots only."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return {slot: value for slot, value in _facts(text).items() if slot in slots}
+
+
+def describe_answers(domain: DomainDict, values: Dict[str, Any], language: str) -> str:
+    """Answers in a few words, in the order of the questions: "âge 24 ans, domicile dans la Région bruxelloise"."""
+    parts = []
+    for slot in ANSWER_SLOTS:
+        value = values.get(slot)
+        if value is None:
+            continue
+        if slot == "elig_age":
+            parts.append(render(domain, "utter_answer_age", language, age=int(value)))
+        elif slot == "elig_brussels_resident":
+            parts.append(render(domain, f"utter_answer_resident_{'yes' if value else 'no'}", language))
+        elif slot == "elig_registered_jobseeker":
+            parts.append(render(domain, f"utter_answer_registered_{'yes' if value else 'no'}", language))
+        elif slot == "elig_diploma":
+            diploma = render(domain, f"utter_diploma_{value}", language)
+            parts.append(render(domain, "utter_answer_diploma", language, diploma=diploma))
+        else:
+            code = next(c for c, s in rules_of.LANGUAGE_SLOTS.items() if s == slot)
+            name = render(domain, f"utter_language_{code}", language)
+            response = "utter_answer_level_none" if value == rules_of.NO_LEVEL else "utter_answer_level"
+            parts.append(render(domain, response, language, language=name, level=value))
+    return ", ".join(parts)
+
+
 class ActionEligibilityStart(Action):
     """Picks the course, then starts the form, or answers at once when nothing needs asking."""
 
@@ -63,6 +105,8 @@ class ActionEligibilityStart(Action):
 
         The rules predict the form after this action; when there is nothing to ask, the action
         says so and waits for the user instead (`action_listen`), or gives the verdict at once.
+        Answers given earlier in this session (for another course) are reused for the questions
+        this course's rules ask too, and the person is told which.
         """
         language = user_language(tracker)
         catalogue = open_catalogue()
@@ -89,15 +133,30 @@ class ActionEligibilityStart(Action):
             dispatcher.utter_message(response="utter_eligibility_no_rules", title=title)
             dispatcher.utter_message(response="utter_eligibility_not_final")
             return events + [FollowupAction(LISTEN)]
-        if all(tracker.get_slot(slot) is not None for slot in needed):
-            # Answered already (for another course): the verdict needs no question.
+        # "j'ai 17 ans, je peux faire X ?": what the question states is an answer already.
+        stated = stated_facts(tracker, needed)
+        events += [SlotSet(slot, value) for slot, value in stated.items()]
+        reused = {slot: tracker.get_slot(slot) for slot in needed
+                  if slot not in stated and tracker.get_slot(slot) is not None}
+        known = {**reused, **stated}
+        if len(known) < len(needed):
+            dispatcher.utter_message(response="utter_eligibility_intro", title=title)
+        if reused:
+            dispatcher.utter_message(response="utter_eligibility_reused",
+                                     answers=describe_answers(domain, reused, language))
+        if len(known) == len(needed):
             return events + [FollowupAction("action_eligibility_verdict")]
-        dispatcher.utter_message(response="utter_eligibility_intro", title=title)
         return events + [FollowupAction(FORM)]
 
 
 class ValidateEligibilityForm(FormValidationAction):
-    """Asks only the questions the course's rules need and understands answers in FR and NL."""
+    """Asks only the questions the course's rules need and understands answers in FR and NL.
+
+    Every message the form sees is read for the question asked and for facts it states about the
+    others: an answer to a later question fills it ahead ("j'ai 24 ans et j'habite à Jette"), a
+    new answer to an earlier one replaces it and is confirmed ("ah non, j'habite à Vilvorde"),
+    then the form asks its current question again.
+    """
 
     def name(self) -> Text:
         """The form validation action's name (Rasa calls it while the form runs)."""
@@ -108,6 +167,22 @@ class ValidateEligibilityForm(FormValidationAction):
     ) -> List[Text]:
         """The slots this course's rules need."""
         return rules_of.needed_slots(course_rules(tracker))
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Extracts every slot (`extract_<slot>`), then confirms the answers a message corrected."""
+        before = answers(tracker)
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        corrected = {
+            event["name"]: event["value"] for event in events
+            if event.get("event") == "slot" and before.get(event["name"]) is not None
+            and event["value"] is not None and event["value"] != before[event["name"]]
+        }
+        if corrected:
+            dispatcher.utter_message(response="utter_eligibility_corrected",
+                                     answers=describe_answers(domain, corrected, user_language(tracker)))
+        return events
 
     @staticmethod
     def _asked(tracker: Tracker, slot: str) -> bool:
@@ -122,7 +197,7 @@ class ValidateEligibilityForm(FormValidationAction):
         return self._intent(tracker) in ANSWER_INTENTS
 
     def _may_read(self, tracker: Tracker) -> bool:
-        """Whether to look for an answer in the message's words.
+        """Whether to read the message as the answer to the question asked.
 
         An answer the NLU classified as something else ("je parle bien français" may look like a
         question about language support) is still read; a question ("c'est quoi B1 ?") is not.
@@ -139,99 +214,82 @@ class ValidateEligibilityForm(FormValidationAction):
         dispatcher.utter_message(response=hint)
         return {slot: None}
 
-    def _yes_no(self, tracker: Tracker) -> Optional[bool]:
-        answer = {"affirm": True, "deny": False}.get(self._intent(tracker))
-        if answer is None and self._is_answer(tracker):
-            answer = rules_of.parse_yes_no((tracker.latest_message or {}).get("text") or "")
-        return answer
-
-    def extract_elig_registered_jobseeker(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        """Yes or no ("oui", "nee, nog niet", "je suis inscrite")."""
-        slot = "elig_registered_jobseeker"
-        if not self._asked(tracker, slot):
-            return {}
-        answer = self._yes_no(tracker)
-        if answer is None:
-            return self._not_understood(dispatcher, tracker, slot, "utter_eligibility_yes_no_hint")
-        return {slot: answer}
-
-    def extract_elig_brussels_resident(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        """Yes, no, or a municipality ("j'habite à Schaerbeek", "ik woon in Gent")."""
-        slot = "elig_brussels_resident"
-        if not self._asked(tracker, slot):
-            return {}
+    def _from_nlu(self, slot: str, tracker: Tracker) -> Any:
+        """The answer the NLU's intent and entities give, when the words themselves did not."""
         latest = tracker.latest_message or {}
-        if self._may_read(tracker) and rules_of.lives_in_brussels(latest.get("text") or ""):
-            return {slot: True}
-        answer = self._yes_no(tracker)
-        if answer is None and self._is_answer(tracker) and (
-            entity_values(latest.get("entities") or [], "municipality")
-            or rules_of.place_of_residence(latest.get("text") or "")
-        ):
-            answer = False  # a place outside the Region
-        if answer is None:
-            return self._not_understood(dispatcher, tracker, slot, "utter_eligibility_yes_no_hint")
-        return {slot: answer}
+        entities = latest.get("entities") or []
+        intent = self._intent(tracker)
+        if slot in ("elig_registered_jobseeker", "elig_brussels_resident"):
+            if slot == "elig_brussels_resident":
+                for place in entity_values(entities, "municipality"):
+                    # A municipality the extractor found but the words did not place: outside.
+                    return bool(rules_of.read_residence(place, context=True))
+            return {"affirm": True, "deny": False}.get(intent)
+        if slot == "elig_age":
+            values = entity_values(entities, "age")
+            return rules_of.read_age(values[0], context=True) if values else None
+        if slot == "elig_diploma":
+            values = [v for v in entity_values(entities, "diploma") if v in rules_of.DIPLOMAS]
+            if values:
+                return values[0]
+            return "none" if intent == "deny" else None
+        code = next(c for c, s in rules_of.LANGUAGE_SLOTS.items() if s == slot)
+        if set(rules_of.languages_named(latest.get("text") or "")) - {code}:
+            return None  # "anglais moyen" to the French question: the level is not French's
+        values = [v for v in entity_values(entities, "cefr_level") if v in rules_of.CEFR_LEVELS]
+        return values[0] if values else None
 
-    def extract_elig_age(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        """A number of years ("j'ai 24 ans", "31")."""
-        slot = "elig_age"
+    async def _extract(self, slot: str, hint: str, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        """One slot from the latest message: a fact it states, or the answer to the question asked."""
+        needed = await self.required_slots([], dispatcher, tracker, domain)
+        facts = stated_facts(tracker, needed)
         if not self._asked(tracker, slot):
+            if slot in facts and facts[slot] != tracker.get_slot(slot):
+                return {slot: facts[slot]}
             return {}
-        latest = tracker.latest_message or {}
-        age = None
-        if self._may_read(tracker):
-            values = entity_values(latest.get("entities") or [], "age")
-            age = rules_of.parse_age(values[0] if values else latest.get("text") or "")
-        if age is None:
-            return self._not_understood(dispatcher, tracker, slot, "utter_eligibility_age_hint")
-        return {slot: age}
+        text = (tracker.latest_message or {}).get("text") or ""
+        others = [s for s in facts if s != slot]
+        value = None
+        if self._may_read(tracker) and not (others and rules_of.is_correction(text)):
+            # "ah non, j'habite à Vilvorde" while asked about Actiris: the "non" is the correction's.
+            value = rules_of.read_answer(slot, text)
+        if value is None:
+            value = facts.get(slot)  # stated, even in a question: "j'ai 17 ans, c'est bon ?"
+        if value is None and self._is_answer(tracker) and not others:
+            value = self._from_nlu(slot, tracker)
+        if value is None:
+            if others:
+                return {}  # the message answered other questions: this one is asked again
+            return self._not_understood(dispatcher, tracker, slot, hint)
+        return {slot: value}
 
-    async def _extract_level(self, slot: str, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        if not self._asked(tracker, slot):
-            return {}
-        latest = tracker.latest_message or {}
-        text = latest.get("text") or ""
-        level = None
-        if self._may_read(tracker):
-            values = entity_values(latest.get("entities") or [], "cefr_level")
-            level = values[0] if values and values[0] in rules_of.CEFR_LEVELS else rules_of.parse_cefr(text)
-        if level is None:
-            return self._not_understood(dispatcher, tracker, slot, "utter_eligibility_level_hint")
-        named = [rules_of.LANGUAGE_SLOTS[code] for code in rules_of.languages_named(text)]
-        if named and slot not in named:
-            # "anglais moyen" while asked about French: the level is English's, if the course asks it.
-            needed = await self.required_slots([], dispatcher, tracker, domain)
-            other = [s for s in named if s in needed]
-            if len(other) == 1:
-                return {other[0]: level}
-            return self._not_understood(dispatcher, tracker, slot, "utter_eligibility_level_hint")
-        return {slot: level}
+    async def extract_elig_registered_jobseeker(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """Yes or no ("oui", "nee, nog niet", "je suis inscrite", "ik ben werkzoekende")."""
+        return await self._extract("elig_registered_jobseeker", "utter_eligibility_yes_no_hint", dispatcher, tracker, domain)
+
+    async def extract_elig_brussels_resident(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """Yes, no, or a place ("j'habite à Schaerbeek", "ik woon in Gent", "Berchem (Anvers)")."""
+        return await self._extract("elig_brussels_resident", "utter_eligibility_yes_no_hint", dispatcher, tracker, domain)
+
+    async def extract_elig_age(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """A number of years ("j'ai 24 ans", "31", "vierentwintig")."""
+        return await self._extract("elig_age", "utter_eligibility_age_hint", dispatcher, tracker, domain)
 
     async def extract_elig_level_fr(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """A CEFR level of French ("B1", "je parle bien français", "un peu")."""
-        return await self._extract_level("elig_level_fr", dispatcher, tracker, domain)
+        return await self._extract("elig_level_fr", "utter_eligibility_level_hint", dispatcher, tracker, domain)
 
     async def extract_elig_level_nl(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """A CEFR level of Dutch."""
-        return await self._extract_level("elig_level_nl", dispatcher, tracker, domain)
+        return await self._extract("elig_level_nl", "utter_eligibility_level_hint", dispatcher, tracker, domain)
 
     async def extract_elig_level_en(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """A CEFR level of English."""
-        return await self._extract_level("elig_level_en", dispatcher, tracker, domain)
+        return await self._extract("elig_level_en", "utter_eligibility_level_hint", dispatcher, tracker, domain)
 
-    def extract_elig_diploma(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        """The highest diploma, as the `diploma` entity or a button ("CESS", "bachelier", "geen")."""
-        slot = "elig_diploma"
-        if not self._asked(tracker, slot):
-            return {}
-        values = entity_values((tracker.latest_message or {}).get("entities") or [], "diploma")
-        diploma = values[0] if values and values[0] in rules_of.DIPLOMAS and self._may_read(tracker) else None
-        if diploma is None and self._yes_no(tracker) is False:
-            diploma = "none"  # "non" / "nee" to "which diploma do you have?"
-        if diploma is None:
-            return self._not_understood(dispatcher, tracker, slot, "utter_eligibility_diploma_hint")
-        return {slot: diploma}
+    async def extract_elig_diploma(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """The highest diploma ("CESS", "bachelier", "geen"), or the button's `diploma` entity."""
+        return await self._extract("elig_diploma", "utter_eligibility_diploma_hint", dispatcher, tracker, domain)
 
 
 def rule_text(domain: DomainDict, kind: str, values: Dict[str, Any], met: Optional[bool], language: str) -> str:
@@ -253,6 +311,37 @@ def eligible_alternatives(catalogue, course_id: str, person: Dict[str, Any]) -> 
     return found
 
 
+def send_verdict(dispatcher: CollectingDispatcher, domain: DomainDict, catalogue, course: Dict[str, Any],
+                 person: Dict[str, Any], language: str) -> None:
+    """Each rule of the course met or not by `person`'s answers, and courses to join instead.
+
+    The verdict is never final: a counsellor confirms it at the info session.
+    """
+    title = course_title(course, language)
+    results = rules_of.rule_results(course.get("eligibility"), person)
+    eligible = all(met is True for _, _, met in results)
+    intro = "utter_eligibility_met" if eligible else "utter_eligibility_not_met"
+    lines = [render(domain, intro, language, title=title)]
+    lines += [rule_text(domain, kind, values, met, language) for kind, values, met in results]
+    notes, notes_language = localized(course.get("eligibility") or {}, "notes", language)
+    if notes:
+        lines.append(with_note(domain, notes, notes_language, language))
+    lines.append(render(domain, "utter_eligibility_not_final", language))
+    buttons = course_buttons(domain, course, language)[:1] if eligible else []
+    dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+    if not eligible:
+        alternatives = eligible_alternatives(catalogue, course["id"], person)
+        if alternatives:
+            dispatcher.utter_message(response="utter_eligibility_alternatives",
+                                     buttons=[course_button(c, language) for c in alternatives])
+
+
+def checked(tracker: Tracker, course_id: str) -> List[str]:
+    """The courses checked in this session, `course_id` last."""
+    courses = [c for c in (tracker.get_slot(CHECKED_SLOT) or []) if c != course_id]
+    return courses + [course_id]
+
+
 class ActionEligibilityVerdict(Action):
     """Lists each rule met or not, and proposes courses the person can join when not eligible."""
 
@@ -263,31 +352,47 @@ class ActionEligibilityVerdict(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Sends the verdict; it is never final: a counsellor confirms at the info session."""
+        """Sends the verdict for the course under discussion, from this session's answers."""
         language = user_language(tracker)
         catalogue = open_catalogue()
         course = catalogue.get_course(tracker.get_slot("course_id") or "") if catalogue else None
         if course is None:
             dispatcher.utter_message(response="utter_eligibility_which_course")
             return []
-        title = course_title(course, language)
-        person = answers(tracker)
-        results = rules_of.rule_results(course.get("eligibility"), person)
-        eligible = all(met is True for _, _, met in results)
-        intro = "utter_eligibility_met" if eligible else "utter_eligibility_not_met"
-        lines = [render(domain, intro, language, title=title)]
-        lines += [rule_text(domain, kind, values, met, language) for kind, values, met in results]
-        notes, notes_language = localized(course.get("eligibility") or {}, "notes", language)
-        if notes:
-            lines.append(with_note(domain, notes, notes_language, language))
-        lines.append(render(domain, "utter_eligibility_not_final", language))
-        buttons = []
-        if eligible:
-            buttons = course_buttons(domain, course, language)[:1]
-        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
-        if not eligible:
-            alternatives = eligible_alternatives(catalogue, course["id"], person)
-            if alternatives:
-                dispatcher.utter_message(response="utter_eligibility_alternatives",
-                                         buttons=[course_button(c, language) for c in alternatives])
+        send_verdict(dispatcher, domain, catalogue, course, answers(tracker), language)
+        return [SlotSet(CHECKED_SLOT, checked(tracker, course["id"]))]
+
+
+class ActionEligibilityCorrection(Action):
+    """A statement outside any question: corrects an answer and gives the verdict again.
+
+    After a verdict, "en fait j'ai 17 ans", "sorry, ik ben 17" or "ah non, j'habite à Vilvorde"
+    come as `inform`, `deny` or `affirm`. When the course under discussion was checked in this
+    session and the message changes an answer its rules ask, the answer is replaced and the
+    verdict given again; anything else gets "how can I help?" as before.
+    """
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_eligibility_correction"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Applies the facts the message states to the course checked, or asks how to help."""
+        language = user_language(tracker)
+        course_id = tracker.get_slot("course_id")
+        if course_id and course_id in (tracker.get_slot(CHECKED_SLOT) or []):
+            catalogue = open_catalogue()
+            course = catalogue.get_course(course_id) if catalogue else None
+            needed = rules_of.needed_slots((course or {}).get("eligibility"))
+            person = answers(tracker)
+            changed = {slot: value for slot, value in stated_facts(tracker, needed).items()
+                       if person.get(slot) != value}
+            if course is not None and changed:
+                dispatcher.utter_message(response="utter_eligibility_corrected",
+                                         answers=describe_answers(domain, changed, language))
+                send_verdict(dispatcher, domain, catalogue, course, {**person, **changed}, language)
+                return [SlotSet(slot, value) for slot, value in changed.items()]
+        dispatcher.utter_message(response="utter_how_can_i_help")
         return []

@@ -1,13 +1,23 @@
-"""A course's eligibility rules, the answers they need, and which rules a person meets.
+"""A course's eligibility rules, and how a person's answers to them are read.
 
-Pure functions, no Rasa: the rules come from the catalogue record (`eligibility`), the answers
-from the eligibility form's slots.
+Pure functions, no Rasa. Two halves:
+
+- The rules: which answers a course's rules (`eligibility` in the catalogue) need, and which of
+  them the answers meet (`needed_slots`, `rule_results`, `meets_all`).
+- Reading answers in French and Dutch, as people in Brussels write them (no accents, typos,
+  Flemish and Brussels usage, the other language): `stated_facts` finds the facts a message
+  states whatever was asked ("j'ai 17 ans", "ik woon in Jette"); `read_answer` reads a message
+  as the answer to one question, where a bare "oui", "nee", "24" or "Schaerbeek" is enough.
+  Both read the text only: the NLU's intent and entities are the caller's fallback.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from functools import lru_cache
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Pattern, Sequence, Tuple
+
+from rapidfuzz.distance import Levenshtein
 
 from bot.language import fold
 
@@ -16,46 +26,10 @@ NO_LEVEL = "A0"
 CEFR_LEVELS = (NO_LEVEL, "A1", "A2", "B1", "B2", "C1", "C2")
 DIPLOMAS = ("none", "primary", "lower_secondary", "upper_secondary", "bachelor", "master")
 LANGUAGE_SLOTS = {"fr": "elig_level_fr", "nl": "elig_level_nl", "en": "elig_level_en"}
-
-# The 19 municipalities of the Brussels-Capital Region, in French and Dutch (folded).
-BRUSSELS_MUNICIPALITIES = {
-    "anderlecht", "auderghem", "oudergem", "berchem-sainte-agathe", "sint-agatha-berchem", "berchem",
-    "bruxelles", "brussel", "brussels", "bruxelles-ville", "brussel-stad", "laeken", "laken",
-    "neder-over-heembeek", "haren", "etterbeek", "evere", "forest", "vorst", "ganshoren", "ixelles",
-    "elsene", "jette", "koekelberg", "molenbeek", "molenbeek-saint-jean", "sint-jans-molenbeek",
-    "saint-gilles", "sint-gillis", "saint-josse", "saint-josse-ten-noode", "sint-joost-ten-node",
-    "sint-joost", "schaerbeek", "schaarbeek", "uccle", "ukkel", "watermael-boitsfort",
-    "watermaal-bosvoorde", "boitsfort", "bosvoorde", "woluwe-saint-lambert", "sint-lambrechts-woluwe",
-    "woluwe-saint-pierre", "sint-pieters-woluwe", "woluwe",
-}
-
-# Words that mean a CEFR level to a jobseeker who doesn't know the scale (folded).
-LEVEL_WORDS = {
-    "debutant": "A1", "debutante": "A1", "beginner": "A1", "beginnend": "A1", "basis": "A2",
-    "moyen": "B1", "moyenne": "B1", "moyennement": "B1", "gemiddeld": "B1", "intermediaire": "B1",
-    "redelijk": "B1", "correct": "B1", "correctement": "B1", "bon": "B2", "bonne": "B2", "bien": "B2",
-    "goed": "B2", "vlot": "C1", "courant": "C1", "courante": "C1", "couramment": "C1", "fluent": "C1", "vloeiend": "C1", "bilingue": "C1",
-    "tweetalig": "C1", "parfait": "C2", "parfaitement": "C2", "perfect": "C2", "maternelle": "C2",
-    "moedertaal": "C2", "natif": "C2", "native": "C2",
-}
-# Phrases that say more than their words alone ("pas bien" is not "bien"), checked first.
-LEVEL_PHRASES = (
-    (r"\b(pas du tout|pas un mot|rien du tout|helemaal niet|geen woord|geen enkel woord)\b", NO_LEVEL),
-    (r"\b(pas (tres |trop |si )?bien|pas beaucoup|niet (zo |zo'n |erg |heel )?goed|niet veel)\b", "A2"),
-    (r"\b(un peu|un petit peu|quelques mots|een beetje|een paar woorden)\b", "A2"),
-    (r"\b(je ne (le )?parle pas|parle pas|ik spreek (het )?geen|ik spreek (het )?niet|spreek geen)\b", NO_LEVEL),
+ANSWER_SLOTS = (
+    "elig_registered_jobseeker", "elig_brussels_resident", "elig_age",
+    "elig_level_fr", "elig_level_nl", "elig_level_en", "elig_diploma",
 )
-# Language names as users write them (folded), for "anglais moyen", "mijn Engels is goed".
-LANGUAGE_NAMES = {
-    "fr": ("francais", "frans", "french"),
-    "nl": ("neerlandais", "nederlands", "flamand", "vlaams", "dutch"),
-    "en": ("anglais", "engels", "english"),
-}
-YES_WORDS = {"oui", "ouais", "ouai", "yes", "ja", "jawel", "jep", "yep", "evidemment", "effectivement",
-             "certainement", "absolument", "natuurlijk", "tuurlijk", "zeker", "inscrit", "inscrite",
-             "ingeschreven"}
-NO_WORDS = {"non", "nan", "no", "nee", "neen", "pas", "niet", "geen", "jamais", "nooit"}
-
 
 def needed_slots(rules: Optional[Dict[str, Any]]) -> List[str]:
     """The form slots a course's rules need answered, in the order they are asked."""
@@ -76,75 +50,925 @@ def needed_slots(rules: Optional[Dict[str, Any]]) -> List[str]:
     return slots
 
 
-def parse_age(text: str) -> Optional[int]:
-    """An age from "j'ai 24 ans", "ik ben 31", "24"; None if there is no plausible one."""
-    for number in re.findall(r"\b(\d{1,3})\b", text or ""):
-        if 10 <= int(number) <= 110:
-            return int(number)
+
+# --------------------------------------------------------------------------------------------
+# Reading answers: the text, normalised
+# --------------------------------------------------------------------------------------------
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
+
+
+def _number_word_table() -> Dict[str, int]:
+    """French (Belgian and French forms) and Dutch number words from 12 to 99, written out.
+
+    Below 12 is left alone: "un", "een", "deux" are articles and words, and Dutch "onze" is "our".
+    """
+    fr_units = ["", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"]
+    fr_teens = ["dix", "onze", "douze", "treize", "quatorze", "quinze", "seize", "dix sept", "dix huit", "dix neuf"]
+    fr_tens = {2: ["vingt"], 3: ["trente"], 4: ["quarante"], 5: ["cinquante"], 6: ["soixante"],
+               7: ["septante"], 8: ["huitante", "octante", "quatre vingt", "quatre vingts"], 9: ["nonante"]}
+    table: Dict[str, int] = {}
+    for n in range(10, 20):
+        table[fr_teens[n - 10]] = n
+    for tens, words in fr_tens.items():
+        for word in words:
+            table[word] = tens * 10
+            for unit in range(1, 10):
+                table[f"{word} et un" if unit == 1 else f"{word} {fr_units[unit]}"] = tens * 10 + unit
+                if unit == 1:
+                    table[f"{word} un"] = tens * 10 + 1
+    for unit in range(0, 10):  # soixante-dix..., quatre-vingt-dix...
+        table[f"soixante {fr_teens[unit]}" if unit != 1 else "soixante et onze"] = 70 + unit
+        table[f"soixante {fr_teens[unit]}"] = 70 + unit
+        table[f"quatre vingt {fr_teens[unit]}"] = 90 + unit
+    nl_units = ["", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"]
+    nl_teens = ["tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien",
+                "achttien", "negentien"]
+    nl_tens = {2: "twintig", 3: "dertig", 4: "veertig", 5: "vijftig", 6: "zestig", 7: "zeventig",
+               8: "tachtig", 9: "negentig"}
+    for n in range(10, 20):
+        table[nl_teens[n - 10]] = n
+    for tens, word in nl_tens.items():
+        table[word] = tens * 10
+        for unit in range(1, 10):
+            table[f"{nl_units[unit]}en{word}"] = tens * 10 + unit  # folded "tweeëntwintig"
+            table[f"{nl_units[unit]} en {word}"] = tens * 10 + unit
+    return {words: n for words, n in table.items() if n >= 12}
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> Tuple[Pattern, Dict[str, int]]:
+    table = _number_word_table()
+    alternatives = sorted(table, key=len, reverse=True)
+    pattern = r"\b(?:" + "|".join(a.replace(" ", r"[\s-]+") for a in alternatives) + r")\b"
+    return re.compile(pattern), {re.sub(r"[\s-]+", " ", k): v for k, v in table.items()}
+
+
+def _digits_for_number_words(text: str) -> str:
+    """ "j'ai dix-sept ans" -> "j'ai 17 ans", "ik ben vierentwintig" -> "ik ben 24"."""
+    pattern, table = _number_words()
+    return pattern.sub(lambda m: str(table[re.sub(r"[\s-]+", " ", m.group(0))]), text)
+
+
+def normalize(text: Optional[str]) -> str:
+    """A message as the readers see it: folded, one kind of apostrophe, no hyphens, no dates,
+    numbers written out as digits, letters typed three times or more kept twice ("ouiiii")."""
+    folded = fold(text).translate(_APOSTROPHES)
+    folded = _DATE.sub(" ", folded)
+    folded = _digits_for_number_words(folded)  # before letters typed thrice: "tweeëntwintig"
+    folded = re.sub(r"([a-z])\1{2,}", r"\1\1", folded)
+    folded = re.sub(r"\b(st|ste)\.", r"\1 ", folded)
+    return re.sub(r"\s+", " ", folded.replace("-", " ")).strip()
+
+
+def is_payload(text: Optional[str]) -> bool:
+    """Whether a message is a button's payload ("/affirm", '/inform{"cefr_level": "B1"}'), not words."""
+    return (text or "").lstrip().startswith("/")
+
+
+# Clause boundaries: punctuation, "but", and the words that start a correction ("euh", "sorry").
+_CLAUSE_BREAK = re.compile(r"[,;.!?()\[\]{}:\n\"«»“”/]+")
+_BREAK_WORDS = {"mais", "maar", "sauf", "behalve", "pourtant", "euh", "eh", "heu", "pardon", "sorry",
+                "sorri", "oeps", "oups", "enfin", "plutot", "correction", "correctie", "wacht",
+                "attends", "attendez"}
+# "et" / "en" / "ou" start a new clause when a new subject follows ("..., et j'habite à Namur").
+_AND = {"et", "en", "ou", "of"}
+_SUBJECTS = {"je", "j'", "ik", "k", "mon", "ma", "mes", "mijn", "moi", "m'", "jhabite", "jai"}
+_TOKEN = re.compile(r"[a-z]+'|[a-z0-9+]+")
+
+
+def _clauses(normalized: str) -> List[List[str]]:
+    """The words of a normalised message, in clauses."""
+    clauses: List[List[str]] = []
+    for part in _CLAUSE_BREAK.split(normalized):
+        tokens = _TOKEN.findall(part)
+        current: List[str] = []
+        for index, token in enumerate(tokens):
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if token in _BREAK_WORDS or (token in _AND and following in _SUBJECTS):
+                if current:
+                    clauses.append(current)
+                current = []
+                continue
+            current.append(token)
+        if current:
+            clauses.append(current)
+    return clauses
+
+
+def _clause_texts(normalized: str) -> List[str]:
+    """The clauses as text again ("j'ai le cess"), for the readers that match phrases."""
+    return [" ".join(clause).replace("' ", "'") for clause in _clauses(normalized)]
+
+
+# --------------------------------------------------------------------------------------------
+# Yes or no
+# --------------------------------------------------------------------------------------------
+
+# Phrases with a negative word that say nothing negative ("pas de souci", "geen probleem").
+_NEUTRAL = re.compile(
+    r"\b(?:pas de (?:souci|soucis|probleme|problemes|prob|pb|stress)|sans (?:souci|soucis|probleme|problemes)"
+    r"|pas grave|(?:ne )?(?:t'|vous )?inquiete[sz]? pas|no (?:problem|problems|worries|stress)"
+    r"|geen (?:probleem|problemen|punt|zorgen|stress|dank)|geen (?:flauw )?idee waarom[^,.;!?]*"
+    r"|(?:je )?(?:ne )?sais pas pourquoi[^,.;!?]*|n'est ce pas|maakt niet uit|pas de quoi|pourquoi pas)\b"
+)
+# Not knowing: no answer unless something else in the message is one ("je sais pas, je crois que non").
+_HEDGES = re.compile(
+    r"\b(?:je ne suis pas (?:sur|sure|certain|certaine)|(?:je )?(?:ne )?(?:sais|sait) pas|j'sais pas|chais pas"
+    r"|aucune idee|pas (?:sur|sure|sur e|certain|certaine)|peut etre|ptet|ca depend|bonne question"
+    r"|(?:ik )?weet (?:het |ik )?niet|weet ik veel|geen (?:flauw )?idee|niet (?:zeker|zeker weten)|misschien"
+    r"|hangt (?:ervan )?af|goeie vraag|goede vraag|oui et non|ja en nee|bof|moui|mwa|mja)\b"
+)
+_BELIEF = r"(?:je (?:crois|pense)|il me semble|normalement|en principe|ik denk|ik geloof|denk|geloof|volgens mij|normaal(?: gezien)?|in principe)"
+_YES_PHRASES = re.compile(
+    rf"\b(?:{_BELIEF} (?:que |het |van )?(?:oui|wel|ja)|je crois bien|il me semble bien|toch wel|jawel|zeker wel"
+    r"|bien sur|tout a fait|evidemment|effectivement|certainement|absolument|exactement|exact|c'est (?:bien )?ca"
+    r"|c'est exact|correct|klopt|inderdaad|zeker|natuurlijk|tuurlijk|uiteraard|affirmatif|bien entendu"
+    r"|of course|sure)\b"
+)
+_NO_PHRASES = re.compile(
+    rf"\b(?:{_BELIEF} (?:que |het |van )?(?:non|niet|nee)|je (?:ne )?(?:crois|pense) pas|pas encore|nog niet"
+    r"|pas vraiment|niet echt|plus maintenant|niet meer|pas du tout|helemaal niet|toch niet|absolument pas"
+    r"|zeker niet|certainement pas|bien sur que non|natuurlijk niet|not yet)\b"
+)
+_YES_WORDS = re.compile(r"\b(?:ou+i+s?|ouai+s?|ouaip|wi|yes+|yep|yup|yeah|ja+|jep|jaja|jawohl)\b")
+_NO_WORDS = re.compile(r"\b(?:no+n+|nan+|no|nope|nah|ne+|neen|neeje|nein)\b")
+_SI_ALONE = re.compile(r"^\s*si(?: si)*\s*(?:$|[,!.])")
+_NEGATION_WORDS = {"pas", "niet", "geen", "jamais", "nooit", "ne", "n'", "aucun", "aucune", "not", "never"}
+
+
+def _strip(pattern: Pattern, text: str) -> Tuple[str, bool]:
+    stripped, count = pattern.subn(" ", text)
+    return stripped, count > 0
+
+
+def read_yes_no(text: Optional[str]) -> Optional[bool]:
+    """Yes or no, from the words of an answer to a yes/no question; None when it says neither.
+
+    "oui, pas de souci", "ja hoor, geen probleem", "je crois que oui", "ik denk het wel" are yes;
+    "nee, nog niet", "je ne pense pas", "pas vraiment" are no; "pas sûr", "geen idee", "euh" are
+    neither. The first yes or no the message gives wins ("ja, geen idee waarom je dat vraagt maar
+    ja"); a negative word alone ("niet dat ik weet") is a no.
+    """
+    if is_payload(text):
+        return None
+    normalized, _ = _strip(_NEUTRAL, normalize(text))
+    normalized, _ = _strip(_HEDGES, normalized)
+    signals: List[Tuple[int, bool]] = []
+    for pattern, value in ((_NO_PHRASES, False), (_YES_PHRASES, True), (_YES_WORDS, True), (_NO_WORDS, False)):
+        signals += [(m.start(), value) for m in pattern.finditer(normalized)]
+    if _SI_ALONE.match(normalized):
+        signals.append((0, True))
+    if signals:
+        # A phrase found at the same place as a word in it ("nee" in "ik denk van nee") comes first.
+        return min(signals, key=lambda s: s[0])[1]
+    if any(token in _NEGATION_WORDS for token in _TOKEN.findall(normalized)):
+        return False
     return None
 
 
-def parse_cefr(text: str) -> Optional[str]:
+# --------------------------------------------------------------------------------------------
+# Where the person lives
+# --------------------------------------------------------------------------------------------
+
+# The 19 municipalities of the Brussels-Capital Region and their parts, in French, Dutch and as
+# people write them ("bxl", "st-gilles", "WSL"); "saint", "sainte", "sint", "st" are one word.
+BRUSSELS_PLACES = (
+    "anderlecht", "auderghem", "oudergem", "berchem sainte agathe", "sint agatha berchem", "berchem",
+    "bruxelles", "brussel", "brussels", "bruxelles ville", "brussel stad", "bruxelles capitale",
+    "brussels hoofdstedelijk gewest", "brussels gewest", "region bruxelloise", "bxl", "brux", "bru",
+    "bruxellois", "bruxelloise", "brusselaar", "brusselse", "laeken", "laken", "neder over heembeek",
+    "noh", "haren", "etterbeek", "evere", "forest", "vorst", "ganshoren", "ixelles", "elsene", "jette",
+    "koekelberg", "molenbeek", "molenbeek saint jean", "sint jans molenbeek", "saint gilles",
+    "sint gillis", "saint josse", "saint josse ten noode", "sint joost ten node", "sint joost",
+    "schaerbeek", "schaarbeek", "uccle", "ukkel", "watermael boitsfort", "watermaal bosvoorde",
+    "watermael", "watermaal", "boitsfort", "bosvoorde", "woluwe saint lambert", "sint lambrechts woluwe",
+    "woluwe saint pierre", "sint pieters woluwe", "woluwe", "wsl", "wsp", "ixl",
+)
+# Places around and beyond the Region that people name: the Flemish and Walloon municipalities
+# on its edge (several with a Brussels-sounding name), the cities, the regions, a few countries.
+OUTSIDE_PLACES = (
+    "vilvorde", "vilvoorde", "halle", "hal", "dilbeek", "zaventem", "machelen", "diegem", "grimbergen",
+    "asse", "zellik", "wemmel", "kraainem", "wezembeek oppem", "wezembeek", "drogenbos", "linkebeek",
+    "rhode saint genese", "sint genesius rode", "beersel", "overijse", "tervuren", "hoeilaart",
+    "sint pieters leeuw", "leeuw saint pierre", "meise", "strombeek bever", "strombeek", "ternat",
+    "sint stevens woluwe", "woluwe saint etienne", "jezus eik", "waterloo", "braine l'alleud",
+    "eigenbrakel", "braine le comte", "wavre", "waver", "ottignies", "louvain la neuve", "nivelles",
+    "nijvel", "tubize", "tubeke", "rixensart", "la hulpe", "ter hulpen", "leuven", "louvain",
+    "mechelen", "malines", "antwerpen", "anvers", "antwerp", "gent", "gand", "ghent", "brugge",
+    "bruges", "liege", "luik", "namur", "namen", "charleroi", "mons", "aalst", "alost", "hasselt",
+    "genk", "kortrijk", "courtrai", "oostende", "ostende", "tournai", "doornik", "verviers", "arlon",
+    "aarlen", "ninove", "denderleeuw", "lokeren", "sint niklaas", "flandre", "flandres", "vlaanderen",
+    "wallonie", "brabant wallon", "waals brabant", "brabant flamand", "vlaams brabant", "peripherie",
+    "de rand", "vlaamse rand", "france", "frankrijk", "nederland", "pays bas", "luxembourg",
+    "luxemburg", "allemagne", "duitsland",
+)
+# Names a Brussels municipality shares with a place elsewhere: the words that say it is the other.
+AMBIGUOUS_PLACES = {
+    "berchem": {"anvers", "antwerpen", "antwerp", "2600"},
+    "haren": {"groningen", "nederland", "pays", "bas"},
+    "vorst": {"laakdal", "meerhout"},
+}
+# Brussels-Capital's postal codes run from 1000 to 1299; other Belgian codes are elsewhere
+# (years, 1900-2099, are left out: "j'habite à Bruxelles depuis 2019").
+_BRUSSELS_POSTCODES = range(1000, 1300)
+_YEARS = range(1900, 2100)
+_SAINT = {"saint": "st", "sainte": "st", "sint": "st", "st": "st", "ste": "st", "sainct": "st"}
+_FUZZY_MIN_LETTERS = 6
+
+# Living, and working or studying: only what follows a verb of living says where one lives.
+_RESIDENCE_VERBS = {
+    "habite", "habites", "habitons", "habitez", "habitent", "habiter", "jhabite", "vis", "vit", "vivons",
+    "vivez", "vivent", "vivre", "reside", "resides", "residons", "residez", "demeure", "loge",
+    "domicilie", "domiciliee", "woon", "woont", "wonen", "woonachtig", "verblijf", "verblijft",
+    "gedomicilieerd", "adresse", "adres", "woonplaats", "domicile",
+}
+# "je suis de Molenbeek", "ik ben van Anderlecht": about living only with a place we know.
+_WEAK_RESIDENCE_VERBS = {"suis", "ben", "chui", "jsuis"}
+_WEAK_RESIDENCE_LINKS = {"de", "d'", "du", "a", "van", "uit", "een", "une", "un", "in"}
+_WORK_VERBS = {
+    "travaille", "travailles", "travaillons", "travaillez", "travaillent", "travailler", "bosse", "bosses",
+    "bosser", "taf", "boulot", "job", "etudie", "etudies", "etudier", "etudiant", "etudiante", "stage",
+    "ecole", "universite", "unif", "bureau", "werk", "werkt", "werken", "studeer", "studeert",
+    "studeren", "student", "studente", "school", "kantoor", "universiteit", "hogeschool",
+}
+_PREPOSITIONS = {"a", "au", "aux", "en", "dans", "in", "te", "op", "sur", "vers"}
+_ARTICLES = {"la", "le", "l'", "les", "het", "de", "du", "des", "d'", "van"}
+# Words after "j'habite à / ik woon in" that are not a place name.
+_NOT_PLACES = {
+    "un", "une", "een", "mijn", "ma", "mon", "mes", "chez", "ici", "hier", "daar", "centre", "centrum",
+    "ville", "stad", "appartement", "appart", "maison", "huis", "studio", "kot", "rue", "straat",
+    "quartier", "wijk", "commune", "gemeente", "region", "regio", "gewest", "belgique", "belgie",
+    "belgium", "pays", "land", "zelfde", "meme", "famille", "familie", "foyer", "home", "zone",
+    "capitale", "hoofdstad", "ce", "cette", "dit", "deze", "the", "with", "avec", "met", "bij", "mes",
+    "un", "colocation", "kamer", "chambre", "residence", "logement", "woning", "flat", "buurt",
+}
+# "près de Bruxelles", "pas loin de", "net buiten Brussel", "in de buurt van": not in it.
+_NEAR_WORDS = {
+    "pres", "cote", "loin", "proche", "autour", "alentours", "environs", "peripherie", "dehors", "hors",
+    "banlieue", "vlakbij", "dichtbij", "buurt", "rond", "rondom", "buiten", "naast", "rand", "omgeving",
+    "nabij", "ver", "limite", "frontiere", "grens", "entre", "tussen",
+}
+_PLACE_NEGATIONS = {"pas", "niet", "geen", "jamais", "nooit", "n'", "ne", "plus", "meer"}
+_THERE = {"y", "er", "daar", "la"}
+
+
+def _place_key(name: str) -> Tuple[str, ...]:
+    return tuple(_SAINT.get(word, word) for word in _TOKEN.findall(normalize(name)))
+
+
+@lru_cache(maxsize=1)
+def _place_table() -> Dict[Tuple[str, ...], bool]:
+    table = {_place_key(name): False for name in OUTSIDE_PLACES}
+    table.update({_place_key(name): True for name in BRUSSELS_PLACES})
+    return table
+
+
+@lru_cache(maxsize=1)
+def _fuzzy_brussels_names() -> Tuple[str, ...]:
+    return tuple(key[0] for key in _place_table() if len(key) == 1 and _place_table()[key]
+                 and len(key[0]) >= _FUZZY_MIN_LETTERS)
+
+
+def _fuzzy_brussels(word: str) -> bool:
+    """A Brussels name typed with a letter wrong ("schaerbeck", "molenbek", "anderlech")."""
+    if len(word) < _FUZZY_MIN_LETTERS or not word.isalpha() or word in _RESIDENCE_VERBS | _WORK_VERBS:
+        return False
+    for name in _fuzzy_brussels_names():
+        allowed = 2 if len(name) >= 9 else 1
+        if abs(len(name) - len(word)) <= allowed and Levenshtein.distance(word, name, score_cutoff=allowed) <= allowed:
+            return True
+    return False
+
+
+def _places(tokens: Sequence[str], message_words: FrozenSet[str]) -> List[Tuple[int, int, bool]]:
+    """The places a clause names: (first word, after the last word, in the Region), longest names first."""
+    table = _place_table()
+    keys = [_SAINT.get(token, token) for token in tokens]
+    found = []
+    index = 0
+    while index < len(keys):
+        for length in range(min(5, len(keys) - index), 0, -1):
+            key = tuple(keys[index:index + length])
+            if key in table:
+                in_region = table[key]
+                if length == 1 and in_region and AMBIGUOUS_PLACES.get(key[0], set()) & message_words:
+                    in_region = False  # "Berchem (Anvers)" is Antwerp's, not Berchem-Sainte-Agathe
+                found.append((index, index + length, in_region))
+                index += length
+                break
+        else:
+            word = keys[index]
+            if word.isdigit() and len(word) == 4:
+                code = int(word)
+                if code in _BRUSSELS_POSTCODES:
+                    found.append((index, index + 1, True))
+                elif code >= 1300 and code not in _YEARS:
+                    found.append((index, index + 1, False))
+            elif _fuzzy_brussels(word):
+                found.append((index, index + 1, True))
+            index += 1
+    return found
+
+
+def _is_near(tokens: Sequence[str], start: int) -> bool:
+    """Whether the words before a place say near it or outside it ("près de", "net buiten")."""
+    before = list(tokens[max(0, start - 4):start])
+    while before and before[-1] in _ARTICLES:
+        before.pop()
+    return bool(before) and before[-1] in _NEAR_WORDS
+
+
+def _is_negated(tokens: Sequence[str], verb: Optional[int], start: int) -> bool:
+    """Whether a place is denied: "je n'habite pas à Bruxelles", "ik woon niet in Brussel", "pas à Bxl"."""
+    window = tokens[max(0, (verb if verb is not None else 0) - 2):start]
+    for position, word in enumerate(window):
+        if word == "plus":
+            # "je n'habite plus à", "j'habite plus à": not "plus près de"
+            if "n'" in window or "ne" in window or (position and window[position - 1] in _RESIDENCE_VERBS):
+                return True
+        elif word == "meer":
+            continue  # "niet meer" is counted by "niet"
+        elif word in _PLACE_NEGATIONS:
+            return True
+    return False
+
+
+_SUBJECT_I = {"j'", "je", "ik", "k", "moi", "nous", "we", "wij", "chui", "jsuis"}
+_BETWEEN_SUBJECT_AND_VERB = {"n'", "ne", "y", "nu", "al", "toujours", "nog", "actuellement", "maintenant"}
+
+
+def _said_by_the_person(tokens: Sequence[str], verb: int) -> bool:
+    """Whether a verb's subject is the person ("j'habite", "je n'y vis plus", "nu woon ik"), not
+    someone else or a rule ("il faut habiter à Bruxelles ?", "moet ik in Brussel wonen?")."""
+    if tokens[verb] in {"jhabite", "chui", "jsuis"}:
+        return True
+    index = verb - 1
+    while index >= 0 and tokens[index] in _BETWEEN_SUBJECT_AND_VERB:
+        index -= 1
+    if index >= 0 and tokens[index] in _SUBJECT_I:
+        return True
+    if index >= 0 and tokens[index] in {"en", "et", "maar", "mais"} and set(tokens[:index]) & _SUBJECT_I:
+        return True  # "ik ben 17 en woon in Vilvoorde": the subject of both verbs
+    return verb + 1 < len(tokens) and tokens[verb + 1] in {"ik", "k", "we", "wij"}
+
+
+def _verb_positions(tokens: Sequence[str], places: List[Tuple[int, int, bool]],
+                    context: bool) -> Tuple[List[int], List[int], List[int]]:
+    """Where a clause says living (strong, weak: "je suis de") and working or studying.
+
+    Without context, only what the person says of themself counts.
+    """
+    strong = [i for i, token in enumerate(tokens) if token in _RESIDENCE_VERBS
+              and (context or _said_by_the_person(tokens, i))]
+    work = [i for i, token in enumerate(tokens) if token in _WORK_VERBS]
+    place_starts = {start for start, _, _ in places}
+    weak = []
+    for i, token in enumerate(tokens):
+        if token in _WEAK_RESIDENCE_VERBS:
+            following = i + 1
+            while following < len(tokens) and tokens[following] in _WEAK_RESIDENCE_LINKS and following - i <= 2:
+                following += 1
+            if following in place_starts and (context or _said_by_the_person(tokens, i)):
+                weak.append(i)
+    return strong, weak, work
+
+
+def _unknown_place_after(tokens: Sequence[str], verb: int) -> bool:
+    """Whether a verb of living is followed by a place name we do not know ("ik woon in Ninove")."""
+    index = verb + 1
+    while index < len(tokens) and tokens[index] in _PLACE_NEGATIONS:
+        index += 1
+    if index >= len(tokens) or tokens[index] not in _PREPOSITIONS:
+        return False
+    index += 1
+    while index < len(tokens) and tokens[index] in _ARTICLES:
+        index += 1
+    return index < len(tokens) and tokens[index].isalpha() and len(tokens[index]) >= 3 \
+        and tokens[index] not in _NOT_PLACES and tokens[index] not in _WORK_VERBS
+
+
+def _residence_statements(text: str, context: bool) -> List[Optional[bool]]:
+    """What each place in a message says about living in the Region, in order (None: nothing)."""
+    clauses = _clauses(normalize(text))
+    message_words = frozenset(word for clause in clauses for word in clause)
+    statements: List[Optional[bool]] = []
+    role: Optional[str] = None  # what the last clause with a verb was about: "live" or "work"
+    for tokens in clauses:
+        places = _places(tokens, message_words)
+        strong, weak, work = _verb_positions(tokens, places, context)
+        verbs = sorted(strong + weak)
+        if verbs:
+            role = "live"
+            for verb in verbs:
+                # The places after this verb, up to a verb of working that follows a place
+                # ("ik woon in Aalst en werk in Brussel"; but "j'habite et travaille à Bruxelles").
+                stop = len(tokens)
+                seen_place = False
+                for position in range(verb + 1, len(tokens)):
+                    if position in work and seen_place:
+                        stop = position
+                        break
+                    if any(start == position for start, _, _ in places):
+                        seen_place = True
+                mine = [p for p in places if verb < p[0] < stop and (verb in strong or p[0] == verb + 1
+                                                                      or all(t in _WEAK_RESIDENCE_LINKS for t in tokens[verb + 1:p[0]]))]
+                for start, _, in_region in mine:
+                    statements.append(_place_statement(tokens, verb, start, in_region))
+                if not mine and verb in strong:
+                    if _unknown_place_after(tokens, verb):
+                        statements.append(None if _is_negated(tokens, verb, len(tokens)) else False)
+                    elif context and ({tokens[verb - 1] if verb else ""} | set(tokens[verb + 1:verb + 3])) & _THERE:
+                        # "j'y habite", "ik woon er (niet)": there, the Region the question names
+                        statements.append(not _is_negated(tokens, verb, len(tokens)))
+        elif work:
+            role = "work"
+        elif places and (role == "live" or (role is None and context)):
+            for start, _, in_region in places:
+                statements.append(_place_statement(tokens, None, start, in_region))
+    return statements
+
+
+def _place_statement(tokens: Sequence[str], verb: Optional[int], start: int, in_region: bool) -> Optional[bool]:
+    if _is_near(tokens, start):
+        return False if in_region else None  # near Brussels is outside it; near Namur says nothing
+    if _is_negated(tokens, verb, start):
+        return False if in_region else None  # "pas à Namur" does not say where
+    return in_region
+
+
+def read_residence(text: Optional[str], context: bool = False) -> Optional[bool]:
+    """Whether a message says the person lives in the Brussels-Capital Region.
+
+    Args:
+        text: the message.
+        context: True when it answers "do you live in the Region?": then a place alone
+            ("Schaerbeek", "Berchem (Anvers)", "1030") and a yes or no ("oui", "nee") are enough.
+            Without context only a sentence about living says it ("j'habite à Vilvorde").
+
+    Returns:
+        True for a Brussels municipality one lives in, False for a place outside the Region, a
+        denial ("je n'habite pas à Bruxelles") or living near it; None when the message does not
+        say. Where one works or studies says nothing ("je travaille à Bruxelles mais j'habite à
+        Namur" is False); the last statement wins ("à Jette, euh non, à Dilbeek" is False).
+    """
+    if is_payload(text):
+        return None
+    said = [s for s in _residence_statements(text or "", context) if s is not None]
+    if said:
+        return said[-1]
+    return read_yes_no(text) if context else None
+
+
+# --------------------------------------------------------------------------------------------
+# Registered as a jobseeker
+# --------------------------------------------------------------------------------------------
+
+_REGISTERED = re.compile(
+    r"\b(?:inscrit|inscrite|inscrits|inscrites|incrit|incrite|inscris|enregistre|enregistree|ingeschreven"
+    r"|ingeschreve|ingeschreeven|geregistreerd)\b"
+)
+_JOBSEEKER = re.compile(
+    r"\b(?:actiris|vdab|forem|adg|demandeu(?:r|se)s? d'emploi|chomage|chomeur|chomeuse|werkzoekende?"
+    r"|werkloos|werkloze|job ?seeker|sans emploi|zonder werk)\b"
+)
+# "je suis demandeur d'emploi", "ik ben werkzoekende": the status the question asks about.
+_JOBSEEKER_STATEMENT = re.compile(
+    r"\b(?:je suis|j'suis|chui|jsuis|ik ben|ben ik|ik sta|k ben)( (?:pas|plus|ne|niet|geen|nog niet|toujours|nog steeds|encore|bien|wel))* "
+    r"(?:un |une |een )?(?:demandeu(?:r|se) d'emploi|werkzoekende?)\b"
+)
+_CONTEXT_JOBSEEKER = re.compile(
+    r"\b(?:je suis|j'suis|chui|jsuis|ik ben|k ben)( (?:pas|plus|ne|niet|geen|nog niet|toujours|nog steeds|encore|bien|wel))* "
+    r"(?:au chomage|chomeur|chomeuse|werkloos|sans emploi|zonder werk)\b"
+)
+_WILL_REGISTER = re.compile(
+    r"\b(?:(?:vais|va|vas|compte|dois|doit|veux|voudrais|aller|faut) (?:m'|me |que je m')?inscrire|m'inscris"
+    r"|(?:ga|moet|wil|zal) me (?:nog |eerst |morgen )?(?:laten )?inschrijven|schrijf me [a-z ]{0,20}in)\b"
+)
+_WAS_REGISTERED = re.compile(r"\b(?:etais|etait|ai ete|was|waren|ben .{0,20}geweest)\b")
+_NEGATED_STATUS = re.compile(r"\b(?:pas|plus|ne|n'|niet|geen|jamais|nooit|nog niet|pas encore|aucun)\b")
+# A rule or a supposition, not a statement: "faut-il être inscrit ?", "moet je ingeschreven zijn?",
+# "si je suis inscrit...".
+_NOT_A_STATEMENT = re.compile(
+    r"\b(?:etre|faut|dois|doit|doivent|devez|devoir|moet|moeten|hoef|hoeft|hoeven|nodig|obligatoire"
+    r"|verplicht|si (?:je|j')|als (?:ik|je|men)|est ce qu'il|faut il)\b"
+)
+_I = re.compile(r"\b(?:je|j'|ik|k|moi|chui|jsuis|j'suis|me|m')(?:\b|(?<='))")
+
+
+def _clause_value(clause: str, end: int) -> Optional[bool]:
+    before = clause[:end]
+    if _NEGATED_STATUS.search(before):
+        return False
+    if _WAS_REGISTERED.search(before) and not re.search(r"\b(?:toujours|nog steeds|nog altijd|encore)\b", before):
+        return None  # "j'étais inscrit": maybe no longer
+    return True
+
+
+def read_registered(text: Optional[str], context: bool = False) -> Optional[bool]:
+    """Whether a message says the person is registered as a jobseeker (Actiris, VDAB, Forem).
+
+    Args:
+        text: the message.
+        context: True when it answers "are you registered as a jobseeker?": then "inscrite depuis
+            mars", "je suis au chômage" and a plain yes or no are enough. Without context the
+            sentence must name the registration ("je suis inscrit chez Actiris", "ik ben
+            werkzoekende", "ik ben niet ingeschreven bij de VDAB").
+
+    Returns:
+        True, False ("nog niet ingeschreven", "je vais m'inscrire"), or None when not said.
+    """
+    if is_payload(text):
+        return None
+    normalized, _ = _strip(_NEUTRAL, normalize(text))
+    said: List[Tuple[int, bool]] = []
+    for clause_offset, clause in _offset_clauses(normalized):
+        if not context and not _JOBSEEKER.search(clause):
+            continue
+        if _WILL_REGISTER.search(clause):
+            said.append((clause_offset, False))
+        for pattern in (_REGISTERED, _JOBSEEKER_STATEMENT) + ((_CONTEXT_JOBSEEKER,) if context else ()):
+            for match in pattern.finditer(clause):
+                before = clause[:match.start()]
+                if _NOT_A_STATEMENT.search(before) or not (context or _I.search(before) or pattern is not _REGISTERED):
+                    continue
+                value = _clause_value(clause, match.end() if pattern is not _REGISTERED else match.start())
+                if value is not None:
+                    said.append((clause_offset + match.start(), value))
+    if said:
+        return max(said, key=lambda s: s[0])[1]
+    return read_yes_no(text) if context else None
+
+
+def _offset_clauses(normalized: str) -> List[Tuple[int, str]]:
+    """The clauses of a normalised text as strings, with a position that keeps their order."""
+    return [(index * 10000, clause) for index, clause in enumerate(_clause_texts(normalized))]
+
+
+# --------------------------------------------------------------------------------------------
+# Age
+# --------------------------------------------------------------------------------------------
+
+_AGE_UNITS = {"ans", "an", "jaar", "jr", "j", "years", "yo", "ans"}
+_AGE_SUBJECT_ENDINGS = (
+    ("j'", "ai"), ("jai",), ("g",), ("ik", "ben"), ("k", "ben"), ("ben",), ("moi",), ("age",), ("leeftijd",),
+    ("age", "est"), ("leeftijd", "is"), ("ai", "maintenant"), ("ben", "nu"), ("j'", "ai", "deja"),
+    ("ik", "ben", "al"), ("age", "c'est"), ("ben", "pas"), ("ai", "pas"), ("ben", "niet"),
+)
+# After "j'ai N": what makes N something else than an age ("j'ai 2 enfants").
+_AGE_FOLLOWERS_OK = {"et", "en", "mais", "maar", "donc", "dus", "alors", "ou", "of", "oud", "maintenant", "nu",
+                     "deja", "al", "je", "j'", "ik", "depuis", "sinds", "bientot", "binnenkort"}
+_NOT_AGE_AFTER_UNIT = {"d'", "de", "ervaring", "werkervaring", "experience", "geleden", "d'experience",
+                       "dans", "en", "in", "que", "qu'", "dat", "sinds", "depuis", "ici", "hier", "au", "aan",
+                       "bij", "chez", "comme", "als", "plus", "meer"}
+_NOT_AGE_BEFORE = {"depuis", "sinds", "pendant", "gedurende", "y", "fait", "voila", "al", "dure", "duurt",
+                   "dans", "binnen", "over", "pour", "voor", "minimum", "maximum", "minimaal", "moins",
+                   "minder", "plus", "meer", "dan", "que", "tot", "jusqu'a", "entre", "tussen", "de", "van",
+                   "a", "of", "ou", "et", "en", "mon", "ma", "mijn", "son", "sa", "zijn", "haar", "fils",
+                   "fille", "zoon", "dochter"}
+# "je vais avoir 18 ans", "ik word 18", "bientôt 18", "presque 18": not the age now.
+_FUTURE_AGE_BEFORE = {"avoir", "aurai", "auras", "aura", "word", "wordt", "worden", "bientot", "binnenkort",
+                      "presque", "bijna", "ferai", "fete", "vier", "wordt", "quasi"}
+_MIN_AGE, _MAX_AGE = 12, 99
+
+
+def _ages(clause: Sequence[str], context: bool) -> List[int]:
+    """The ages a clause states, in order."""
+    ages = []
+    for index, token in enumerate(clause):
+        if not token.isdigit() or len(token) > 3:
+            continue
+        value = int(token)
+        before = list(clause[max(0, index - 3):index])
+        after = clause[index + 1] if index + 1 < len(clause) else None
+        after_unit = clause[index + 2] if index + 2 < len(clause) else None
+        if not _MIN_AGE <= value <= _MAX_AGE:
+            continue
+        if set(clause[max(0, index - 2):index]) & _FUTURE_AGE_BEFORE:
+            continue
+        if before and before[-1] in {"pas", "niet", "geen"}:
+            continue  # "pas 24 mais 25"
+        subject = any(tuple(before[-len(ending):]) == ending for ending in _AGE_SUBJECT_ENDINGS
+                      if len(before) >= len(ending))
+        negated_subject = subject and before[-1] in {"pas", "niet"}
+        if after in _AGE_UNITS:
+            if after_unit in _NOT_AGE_AFTER_UNIT and after_unit not in {"en", "et"}:
+                continue  # "17 ans d'expérience", "5 jaar geleden"
+            if before and before[-1] in _NOT_AGE_BEFORE and not subject:
+                continue  # "depuis 5 ans", "la formation dure 2 ans"
+            if subject or index == 0 or (index == 1 and before[0] in {"moi", "ik", "et", "en", "donc", "dus"}) or context:
+                if not negated_subject:
+                    ages.append(value)
+        elif subject and (after is None or after in _AGE_FOLLOWERS_OK):
+            if not negated_subject:
+                ages.append(value)
+        elif context and not before and after is None:
+            ages.append(value)  # "24"
+        elif context and after is None and before and before[-1] not in _NOT_AGE_BEFORE:
+            ages.append(value)  # "euh 24", "non 25"
+    return ages
+
+
+def read_age(text: Optional[str], context: bool = False) -> Optional[int]:
+    """The person's age in years, from what a message says.
+
+    Args:
+        text: the message; numbers may be written out ("dix-sept", "vierentwintig").
+        context: True when it answers "how old are you?": then a bare "24" is an age. Without
+            context only a statement is ("j'ai 17 ans", "ik ben 17", "17 ans, ...").
+
+    Returns:
+        The last age stated ("j'ai 24, euh non 25" is 25), or None. Never a number of years of
+        something else ("17 ans d'expérience", "depuis 5 ans", "j'ai 2 enfants"), nor an age to
+        come ("ik word 18"), nor a date.
+    """
+    if is_payload(text):
+        return None
+    ages: List[int] = []
+    for clause in _clauses(normalize(text)):
+        # Once a message states an age, a number after it corrects it: "j'ai 24, euh non 25".
+        ages += _ages(clause, context or bool(ages))
+    return ages[-1] if ages else None
+
+
+# --------------------------------------------------------------------------------------------
+# Language levels
+# --------------------------------------------------------------------------------------------
+
+# Words that mean a CEFR level to a jobseeker who doesn't know the scale (folded).
+LEVEL_WORDS = {
+    "debutant": "A1", "debutante": "A1", "beginner": "A1", "beginnend": "A1", "beginneling": "A1",
+    "slecht": "A1", "mauvais": "A1", "nul": "A1", "nulle": "A1", "basis": "A2", "basique": "A2",
+    "faible": "A2", "zwak": "A2", "moyen": "B1", "moyenne": "B1", "moyennement": "B1", "gemiddeld": "B1",
+    "intermediaire": "B1", "redelijk": "B1", "correct": "B1", "correcte": "B1", "correctement": "B1",
+    "matig": "A2", "bon": "B2", "bonne": "B2", "bien": "B2", "goed": "B2", "vlot": "C1", "courant": "C1",
+    "courante": "C1", "couramment": "C1", "fluent": "C1", "vloeiend": "C1", "bilingue": "C1",
+    "tweetalig": "C1", "parfait": "C2", "parfaitement": "C2", "perfect": "C2", "maternelle": "C2",
+    "moedertaal": "C2", "natif": "C2", "native": "C2", "native speaker": "C2",
+}
+# Phrases that say more than their words alone ("pas bien" is not "bien"), checked first, in order.
+LEVEL_PHRASES = (
+    (r"\b(pas du tout|pas un mot|rien du tout|helemaal niet|geen woord|geen enkel woord|nul part)\b", NO_LEVEL),
+    (r"\b(pas (tres |trop |si |super )?bien|pas beaucoup|pas terrible|niet (zo |zo'n |erg |heel |super )?goed|niet veel|pas top)\b", "A2"),
+    (r"\b(tres bien|tres bon|tres bonne|heel goed|zeer goed|super goed|uitstekend|excellent|excellente)\b", "C1"),
+    (r"\b(assez bien|plutot bien|vrij goed|best goed|ca va|gaat wel|pas mal)\b", "B1"),
+    (r"\b(un peu|un petit peu|me debrouille|quelques mots|een beetje|een paar woorden|les bases|de base|notions)\b", "A2"),
+    (r"\b(je ne (le )?parle pas|parle pas|ik spreek (het )?geen|ik spreek (het )?niet|spreek geen|ne parle aucun)\b", NO_LEVEL),
+    (r"\b(pas|geen|niet|aucun)\b(?= (?:le |du |l'|het )?(?:francais|neerlandais|flamand|anglais|frans|nederlands|vlaams|engels)\b)", NO_LEVEL),
+)
+# Language names as users write them (folded), for "anglais moyen", "mijn Engels is goed".
+LANGUAGE_NAMES = {
+    "fr": ("francais", "frans", "french", "franse"),
+    "nl": ("neerlandais", "nederlands", "flamand", "vlaams", "dutch", "nl", "neerlandaise"),
+    "en": ("anglais", "engels", "english", "engelse"),
+}
+# One word that says both the language and the level: "je suis francophone", "ik ben Nederlandstalig".
+NATIVE_WORDS = {
+    "francophone": "fr", "franstalig": "fr", "franstalige": "fr", "neerlandophone": "nl",
+    "nederlandstalig": "nl", "nederlandstalige": "nl", "anglophone": "en", "engelstalig": "en",
+}
+_CEFR = re.compile(r"\b([abc]) ?([12])\b")
+_FIRST_PERSON = {"je", "j'", "ik", "mon", "ma", "mijn", "moi", "me", "m'", "parle", "spreek", "jparle", "k"}
+# A clause about a course or a requirement ("il faut un bon niveau de français ?") states no level.
+_ABOUT_A_COURSE = {"formation", "formations", "cours", "opleiding", "opleidingen", "cursus", "les",
+                   "lessen", "training", "groupe", "groep", "module", "faut", "moet", "moeten", "requis",
+                   "vereist", "nodig", "exige", "demande", "gevraagd", "minimum", "minstens", "doit",
+                   "dois", "si", "als"}
+
+
+def _levels_in(clause: str) -> List[Tuple[int, str]]:
+    """The levels a clause says, with where: CEFR codes, then phrases, then words."""
+    found = [(m.start(), f"{m.group(1).upper()}{m.group(2)}") for m in _CEFR.finditer(clause)]
+    masked = _CEFR.sub(lambda m: " " * len(m.group(0)), clause)
+    for pattern, level in LEVEL_PHRASES:
+        for match in re.finditer(pattern, masked):
+            found.append((match.start(), level))
+        masked = re.sub(pattern, lambda m: " " * len(m.group(0)), masked)
+    for match in re.finditer(r"native speaker|[a-z]+", masked):
+        if match.group(0) in LEVEL_WORDS:
+            found.append((match.start(), LEVEL_WORDS[match.group(0)]))
+    return sorted(found)
+
+
+def parse_cefr(text: Optional[str]) -> Optional[str]:
     """A CEFR level from "B1", "niveau b2", "je suis débutant", "un peu", "moedertaal".
 
     Returns "A0" for "not at all", None when the text says no level.
     """
-    folded = fold(text)
-    match = re.search(r"\b([abc])[\s-]?([12])\b", folded)
-    if match:
-        return f"{match.group(1).upper()}{match.group(2)}"
-    for pattern, level in LEVEL_PHRASES:
-        if re.search(pattern, folded):
-            return level
-    for word in re.findall(r"[a-z]+", folded):
-        if word in LEVEL_WORDS:
-            return LEVEL_WORDS[word]
-    return None
+    levels = _levels_in(normalize(text))
+    return levels[0][1] if levels else None
 
 
-def languages_named(text: str) -> List[str]:
+def _languages_in(clause: str) -> List[Tuple[int, str]]:
+    found = []
+    for match in re.finditer(r"[a-z]+", clause):
+        for code, names in LANGUAGE_NAMES.items():
+            if match.group(0) in names:
+                found.append((match.start(), code))
+    return found
+
+
+def languages_named(text: Optional[str]) -> List[str]:
     """The languages a text names ("anglais moyen" -> ["en"]), in the order of LANGUAGE_NAMES."""
-    words = set(re.findall(r"[a-z]+", fold(text)))
-    return [code for code, names in LANGUAGE_NAMES.items() if words & set(names)]
+    named = {code for _, code in _languages_in(normalize(text))}
+    named |= {NATIVE_WORDS[w] for w in _TOKEN.findall(normalize(text)) if w in NATIVE_WORDS}
+    return [code for code in LANGUAGE_NAMES if code in named]
 
 
-def parse_yes_no(text: str) -> Optional[bool]:
-    """Yes or no from the words of an answer ("oui je suis inscrite", "nee, nog niet"); None if neither."""
-    words = re.findall(r"[a-z]+", fold(text))
-    if any(w in NO_WORDS for w in words):
-        return False
-    if any(w in YES_WORDS for w in words):
-        return True
-    return None
+def _level_clauses(normalized: str) -> List[str]:
+    return _clause_texts(normalized)
 
 
-def lives_in_brussels(text: str) -> Optional[bool]:
-    """True for a Brussels municipality named in the text, None when none is recognised."""
-    folded = fold(text)
-    for name in sorted(BRUSSELS_MUNICIPALITIES, key=len, reverse=True):
-        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", folded):
-            return True
-    return None
+def stated_levels(text: Optional[str], context: bool = False) -> Dict[str, str]:
+    """The level of each language a message states ("mon néerlandais est B1" -> {"elig_level_nl": "B1"}).
+
+    Args:
+        text: the message.
+        context: True when it answers a question about a language level: any clause naming a
+            language and a level counts ("anglais moyen, néerlandais courant"). Without context the
+            clause must speak of the person ("je parle bien français", "mijn Frans is zwak") or be
+            only a language and a level, and not of a course ("une formation en néerlandais
+            niveau débutant" states nothing about the person).
+
+    Returns:
+        Level slot -> CEFR level ("A0": not at all).
+    """
+    if is_payload(text):
+        return {}
+    levels: Dict[str, str] = {}
+    for clause in _level_clauses(normalize(text)):
+        words = clause.split()
+        native = [NATIVE_WORDS[w] for w in words if w in NATIVE_WORDS]
+        if native and not _NEGATED_STATUS.search(clause):
+            for code in native:
+                levels[LANGUAGE_SLOTS[code]] = "C2"
+            continue
+        languages = _languages_in(clause)
+        if not languages:
+            continue
+        if not context and (set(words) & _ABOUT_A_COURSE or not (set(words) & _FIRST_PERSON or len(words) <= 3)):
+            continue
+        said = _levels_in(clause)
+        if not said:
+            continue
+        codes = [code for _, code in languages]
+        if len(said) == len(codes):
+            pairs = zip(codes, [level for _, level in said])
+        else:
+            pairs = ((code, said[0][1]) for code in codes)
+        for code, level in pairs:
+            levels[LANGUAGE_SLOTS[code]] = level
+    return levels
 
 
-# "j'habite à Liège", "je vis en Flandre", "ik woon in Gent", "wij wonen te Halle": the place named.
-_RESIDENCE = re.compile(
-    r"\b(?:habite|habitons|habitent|vis|vit|vivons|reside|residons|woon|woont|wonen|verblijf)"
-    r"\s+(?:a|au|aux|en|dans|in|te|op)\s+(?:la |le |l')?([a-z][a-z' -]*)"
+def read_level(text: Optional[str], slot: str) -> Optional[str]:
+    """A message read as the answer to "what is your level of <language>?" (`slot`).
+
+    The level stated for that language if the message names languages ("mon français est bon,
+    mon anglais moyen"); the level the message gives if it names none ("B1", "un peu", "vloeiend");
+    None when it names only other languages ("anglais moyen" to the French question) or no level.
+    """
+    if is_payload(text):
+        return None
+    stated = stated_levels(text, context=True)
+    if slot in stated:
+        return stated[slot]
+    if languages_named(text):
+        return None
+    return parse_cefr(text)
+
+
+# --------------------------------------------------------------------------------------------
+# Diploma
+# --------------------------------------------------------------------------------------------
+
+# In order: the first pattern that matches a diploma says which it is.
+DIPLOMA_PATTERNS = (
+    (r"\b(?:aucun|pas de|pas|sans|geen|zonder|geen enkel|no|rien comme|n'ai aucun|n'ai pas de) (?:vrai |erkend |belgisch )?(?:diplome|diplomes|diploma|diplomas|diploma's|degree)\b", "none"),
+    (r"\bpas diplomee?s?\b", "none"),
+    (r"\b(?:master|masters|mastere|masterdiploma|licentiaat|licencie|licenciee|doctorat|doctoraat|phd|ingenieur|bac ?\+ ?[5-8])\b", "master"),
+    (r"\b(?:bachelier|bacheliere|bachelor|bachelors|bachelordiploma|graduat|graduaat|licence|bac ?\+ ?[34]|haute ecole|hogeschool)\b", "bachelor"),
+    (r"\b(?:ce1d|ce2d|cesi|secondaire inferieur|lager secundair|tweede graad|2e graad|2de graad)\b", "lower_secondary"),
+    (r"\b(?:cess|secondaire superieur|humanites|rheto|rhetorique|hoger secundair|humaniora|middelbare school|middelbaar"
+     r"|high school|baccalaureat|bac (?:francais|marocain|algerien|tunisien)|secondaire|secundair)\b", "upper_secondary"),
+    (r"\b(?:ceb|certificat d'etudes de base|primaire|lagere school|lager onderwijs|basisonderwijs|basisschool|primary school)\b", "primary"),
 )
-# A country that contains the Region says nothing about living in it.
-_NOT_DECISIVE_PLACES = {"belgique", "belgie", "belgium", "ce pays", "dit land"}
+# Studying now, or stopped before the end: not a diploma one holds.
+_NOT_OBTAINED = re.compile(
+    r"\b(?:arrete|abandonne|stoppe|quitte|gestopt|afgehaakt|niet afgemaakt|pas fini|pas termine|sans finir"
+    r"|en cours|je fais|ik doe|ik volg|bezig|studeer|j'etudie|je suis en|je suis etudiant|je prepare|bijna)\b"
+)
+_HOLDS = re.compile(
+    r"\b(?:j'ai|jai|n'ai|ik heb|k heb|heb ik|mon diplome|mijn diploma|je suis diplomee?|ik ben gediplomeerd"
+    r"|titulaire|behaald|gehaald|afgestudeerd|obtenu|pas diplomee?)\b"
+)
 
 
-def place_of_residence(text: str) -> Optional[str]:
-    """The place a sentence says the person lives in ("ik woon in Gent" -> "gent"), or None."""
-    match = _RESIDENCE.search(fold(text))
-    if not match:
+def read_diploma(text: Optional[str], context: bool = False) -> Optional[str]:
+    """The highest diploma a message says the person holds (one of DIPLOMAS).
+
+    Args:
+        text: the message.
+        context: True when it answers "which diploma do you have?": then "CESS", "bachelier",
+            "geen" or a plain "non" are enough. Without context the message must say the person
+            holds it ("j'ai le CESS", "ik heb een bachelor", "je n'ai pas de diplôme").
+
+    Returns:
+        The diploma, or None: not said, still studying ("je fais un bachelier"), stopped before
+        the end ("j'ai arrêté en 3e secondaire"), or only denied ("je n'ai pas le CESS").
+    """
+    if is_payload(text):
         return None
-    place = match.group(1).strip(" -'")
-    if not place or any(place == p or place.startswith(p + " ") for p in _NOT_DECISIVE_PLACES):
-        return None
-    return place
+    normalized = normalize(text)
+    found: List[str] = []
+    for clause in _clause_texts(normalized):
+        if _NOT_OBTAINED.search(clause):
+            continue
+        if not context and not _HOLDS.search(clause):
+            continue
+        for pattern, diploma in DIPLOMA_PATTERNS:
+            if re.search(pattern, clause):
+                if diploma != "none" and re.search(r"\b(?:pas|niet|geen|n'|ne|jamais|nooit|aucun)\b", clause):
+                    break  # "je n'ai pas le CESS" says what one lacks, not what one has
+                found.append(diploma)
+                break
+    if found:
+        held = [d for d in found if d != "none"]
+        return max(held, key=DIPLOMAS.index) if held else "none"
+    if context:
+        answer = read_yes_no(text)
+        if answer is False or re.fullmatch(r"\s*(?:aucun|aucune|rien|geen|geen enkel|niks|niets|none)\s*", normalized):
+            return "none"  # "non" / "nee" to "which diploma do you have?"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Every fact a message states, and a message read as the answer to one question
+# --------------------------------------------------------------------------------------------
+
+
+_CORRECTION = re.compile(
+    r"\b(?:en fait|enfait|ah non|oh non|non pardon|pardon|je me suis trompee?|correction|sorry|sorri|excuse[sz]?"
+    r"|desolee?|plutot|je voulais dire|eigenlijk|oeps|oups|ik heb me vergist|vergissing|nee wacht|non attends"
+    r"|ik bedoel|correctie|toch niet|finalement|uiteindelijk)\b"
+)
+
+
+def is_correction(text: Optional[str]) -> bool:
+    """Whether a message says it corrects something ("en fait", "ah non", "sorry", "eigenlijk")."""
+    return bool(_CORRECTION.search(normalize(text)))
+
+
+def stated_facts(text: Optional[str]) -> Dict[str, Any]:
+    """The facts about the person a message states, whatever question was asked.
+
+    Reads only statements that stand on their own: "j'ai 17 ans" / "ik ben 17 (jaar)" (elig_age),
+    "j'habite à Vilvorde" / "ik woon in Jette" (elig_brussels_resident), "je suis (pas) inscrit
+    chez Actiris" / "ik ben (niet) ingeschreven bij Actiris" (elig_registered_jobseeker), "mon
+    néerlandais est B1" / "mijn Frans is zwak" (elig_level_fr / _nl / _en), "j'ai le CESS" / "ik
+    heb een bachelor" (elig_diploma). A bare number, place, level or "oui" states nothing out of
+    context: `read_answer` reads those as the answer to the question asked. A question can state
+    facts too ("j'ai 16 ans, je peux faire X ?").
+
+    Returns:
+        Slot name -> value, only for the facts the message states (often none). Values are
+        those of the slots: bool, int (years), CEFR level ("A0"-"C2"), a DIPLOMAS value.
+    """
+    if not text or is_payload(text):
+        return {}
+    facts: Dict[str, Any] = {}
+    for slot, value in (
+        ("elig_registered_jobseeker", read_registered(text)),
+        ("elig_brussels_resident", read_residence(text)),
+        ("elig_age", read_age(text)),
+        ("elig_diploma", read_diploma(text)),
+    ):
+        if value is not None:
+            facts[slot] = value
+    facts.update(stated_levels(text))
+    return facts
+
+
+def read_answer(slot: str, text: Optional[str]) -> Any:
+    """A message read as the answer to the question that fills `slot`, from its words alone.
+
+    Clear texts need no NLU: "non, je n'habite pas à Bruxelles" is a no whatever intent was
+    predicted. A payload ("/affirm") or a text that is not decisive ("euh", "ok") gives None:
+    the caller may then use the NLU's intent and entities.
+    """
+    readers = {
+        "elig_registered_jobseeker": lambda t: read_registered(t, context=True),
+        "elig_brussels_resident": lambda t: read_residence(t, context=True),
+        "elig_age": lambda t: read_age(t, context=True),
+        "elig_diploma": lambda t: read_diploma(t, context=True),
+    }
+    if slot in readers:
+        return readers[slot](text)
+    if slot in LANGUAGE_SLOTS.values():
+        return read_level(text, slot)
+    raise KeyError(f"no reader for slot {slot!r}: expected one of {ANSWER_SLOTS}")
+
 
 
 def rule_results(rules: Optional[Dict[str, Any]], answers: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any], Optional[bool]]]:
