@@ -12,6 +12,7 @@ import sqlite_utils
 
 from catalogue_sync.errors import CatalogueUnavailable
 from catalogue_sync.feed import Feed, ProgressCallback
+from catalogue_sync.utils import search_text
 
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 FTS_COLUMNS = ["title_fr", "title_nl", "title_en", "summary_fr", "summary_nl", "summary_en", "topics"]
@@ -126,6 +127,14 @@ class _SyncConnection(sqlite3.Connection):
         return False
 
 
+def _writing_connection(database: str, **options) -> sqlite3.Connection:
+    """A connection for a sync: in autocommit mode (transactions are explicit, see `transaction`),
+    with the `search_text` SQL function the search index's triggers call."""
+    conn = sqlite3.connect(database, factory=_SyncConnection, isolation_level=None, **options)
+    conn.create_function("search_text", 1, search_text, deterministic=True)
+    return conn
+
+
 def open_db(path: Union[str, Path]) -> sqlite_utils.Database:
     """Opens (creating it and its folder if needed) the catalogue for writing, in WAL mode.
 
@@ -135,7 +144,7 @@ def open_db(path: Union[str, Path]) -> sqlite_utils.Database:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), factory=_SyncConnection, isolation_level=None, timeout=30)
+        conn = _writing_connection(str(path), timeout=30)
         db = sqlite_utils.Database(conn)
         # WAL: readers keep reading the last committed catalogue while a sync writes.
         db.enable_wal()
@@ -146,7 +155,7 @@ def open_db(path: Union[str, Path]) -> sqlite_utils.Database:
 
 def copy_db_to_memory(path: Union[str, Path]) -> sqlite_utils.Database:
     """An in-memory copy of the catalogue at `path` (an empty one if there is none): for dry runs."""
-    memory = sqlite3.connect(":memory:", factory=_SyncConnection, isolation_level=None)
+    memory = _writing_connection(":memory:")
     path = Path(path)
     if path.exists():
         try:
@@ -163,8 +172,14 @@ def copy_db_to_memory(path: Union[str, Path]) -> sqlite_utils.Database:
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
     """Creates the tables, indexes and full-text search, or adds what an older catalogue lacks.
 
-    Safe to run any number of times; it never changes or removes data.
+    Safe to run any number of times; it never changes or removes data. Run inside the sync's
+    `transaction(db)`, a search index rebuilt for a new definition is committed with the feed, so
+    readers never see the catalogue without one; outside a transaction it opens its own.
     """
+    if not db.conn.in_transaction:
+        with transaction(db):
+            ensure_db_shape(db)
+        return
     for name, (columns, pk) in TABLES.items():
         table = db[name]
         if not table.exists():
@@ -185,10 +200,20 @@ def _fts_definitions() -> Dict[str, str]:
     """The search index over courses and the triggers that keep it current, as SQL by name.
 
     Only courses not withdrawn are indexed, so search never finds a withdrawn one.
+
+    Each text goes through `search_text` (catalogue_sync.utils) on its way into the index, as
+    each query does on its way in (catalogue_sync.read): "C#" is indexed and searched as
+    "csharp", not as "c". Why a Python function in the triggers rather than an index the sync
+    fills itself: the triggers stay the one place that keeps the index in step with `courses`
+    (inserts, updates, withdrawals, a rebuild), and there is one implementation of the rewriting
+    for the index and the queries, so they cannot drift apart. The price: a connection that
+    changes a course's texts must have the function (every connection of this module has it;
+    the `sqlite3` shell says "no such function: search_text"). The catalogue is a copy of the
+    feed: change the feed, not the copy.
     """
     columns = ", ".join(f"[{c}]" for c in FTS_COLUMNS)
-    new = ", ".join(f"new.[{c}]" for c in FTS_COLUMNS)
-    old = ", ".join(f"old.[{c}]" for c in FTS_COLUMNS)
+    new = ", ".join(f"search_text(new.[{c}])" for c in FTS_COLUMNS)
+    old = ", ".join(f"search_text(old.[{c}])" for c in FTS_COLUMNS)
     add = f"INSERT INTO [courses_fts] (rowid, {columns}) SELECT new.rowid, {new} WHERE new.withdrawn_at IS NULL;"
     remove = (
         f"INSERT INTO [courses_fts] ([courses_fts], rowid, {columns}) "
@@ -205,6 +230,7 @@ def _fts_definitions() -> Dict[str, str]:
 
 
 def _ensure_course_search(db: sqlite_utils.Database) -> None:
+    """Builds the search index, or rebuilds it when its definition changed. Inside a transaction."""
     wanted = _fts_definitions()
     present = {
         name: sql for name, sql in db.execute(
@@ -214,22 +240,23 @@ def _ensure_course_search(db: sqlite_utils.Database) -> None:
     }
     if present == wanted:
         return
-    # Missing or from another version: rebuild it from the courses table.
+    # Missing or from another version: rebuild it from the courses table, in the caller's
+    # transaction, so readers keep the old index until the new one is committed.
     for name in wanted:
         if name != "courses_fts":
             db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
     db.execute("DROP TABLE IF EXISTS [courses_fts]")
+    for sql in wanted.values():
+        db.execute(sql)
     columns = ", ".join(f"[{c}]" for c in FTS_COLUMNS)
-    with transaction(db):
-        for sql in wanted.values():
-            db.execute(sql)
-        db.execute(
-            f"INSERT INTO [courses_fts] (rowid, {columns}) "
-            f"SELECT rowid, {columns} FROM [courses] WHERE withdrawn_at IS NULL"
-        )
-        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-        # Persisted: `ORDER BY rank` in a join with courses then ranks with these weights.
-        db.execute("INSERT INTO [courses_fts] ([courses_fts], rank) VALUES ('rank', ?)", [f"bm25({weights})"])
+    texts = ", ".join(f"search_text([{c}])" for c in FTS_COLUMNS)
+    db.execute(
+        f"INSERT INTO [courses_fts] (rowid, {columns}) "
+        f"SELECT rowid, {texts} FROM [courses] WHERE withdrawn_at IS NULL"
+    )
+    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    # Persisted: `ORDER BY rank` in a join with courses then ranks with these weights.
+    db.execute("INSERT INTO [courses_fts] ([courses_fts], rank) VALUES ('rank', ?)", [f"bm25({weights})"])
 
 
 @contextmanager
@@ -406,11 +433,22 @@ def _save_organisation(db, row: Dict[str, Any], now: str, changes: Changes) -> N
 
 
 def last_applied_run(db: sqlite_utils.Database) -> Optional[Dict[str, Any]]:
-    """The latest run that left the catalogue in step with its source (outcome ok or unchanged)."""
+    """The latest run that left the catalogue in step with its source (outcome ok or unchanged).
+
+    None in a new catalogue (it may have no `sync_runs` table yet). A catalogue from an older
+    version may lack columns: read the row with `.get`.
+    """
+    if not db["sync_runs"].exists():
+        return None
     rows = list(db.query(
         "select * from sync_runs where outcome in ('ok', 'unchanged') order by id desc limit 1"
     ))
     return rows[0] if rows else None
+
+
+def active_course_count(db: sqlite_utils.Database) -> int:
+    """How many courses are active (not withdrawn)."""
+    return db.execute("select count(*) from courses where withdrawn_at is null").fetchone()[0]
 
 
 def record_run(db: sqlite_utils.Database, run: Dict[str, Any]) -> int:

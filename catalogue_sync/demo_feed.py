@@ -5,7 +5,8 @@ sessions would all be past a few weeks after it was written, and the demo would 
 session scheduled". This moves every date of a feed by whole weeks (so weekdays and times of day
 stay as published) until its first info session is at least a week ahead.
 
-    python -m catalogue_sync.demo_feed var/demo-catalogue.json
+    catalogue-sync sync --demo                                 # writes it beside the catalogue, syncs it
+    python -m catalogue_sync.demo_feed var/demo-catalogue.json  # only writes it
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from catalogue_sync.sync import DEMO_SOURCE
 from catalogue_sync.utils import parse_datetime
 
+DEMO_SOURCE = Path(__file__).with_name("demo") / "catalogue.json"
+# Where `catalogue-sync sync --demo` writes the moved demo feed: beside the catalogue.
+DEMO_COPY_NAME = "demo-catalogue.json"
 LEAD_DAYS = 7
 
 
@@ -69,16 +72,27 @@ def demo_feed(now: Optional[datetime] = None, source: Path = DEMO_SOURCE) -> Dic
     return shift_feed_dates(feed, weeks_to_come(feed, now or datetime.now(timezone.utc)))
 
 
+def write_demo_feed(out: Path, now: Optional[datetime] = None) -> Path:
+    """Writes the demo feed, dates moved forward to come after `now`, to `out` (its folder created).
+
+    Unchanged content is not rewritten: the file's date then says when the dates last moved.
+
+    Returns:
+        `out`.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(demo_feed(now), ensure_ascii=False, indent=1)
+    if not out.exists() or out.read_text(encoding="utf-8") != text:
+        out.write_text(text, encoding="utf-8")
+    return out
+
+
 def main() -> None:
     """Writes the demo feed, dates moved forward, to the path given."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="where to write the feed (JSON)")
-    args = parser.parse_args()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(demo_feed(), ensure_ascii=False, indent=1)
-    # Unchanged content is not rewritten: the file's date then says when the dates last moved.
-    if not args.out.exists() or args.out.read_text(encoding="utf-8") != text:
-        args.out.write_text(text, encoding="utf-8")
+    write_demo_feed(parser.parse_args().out)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Union
 
 from catalogue_sync.db import FTS_WEIGHTS, JSON_COLUMNS
 from catalogue_sync.errors import CatalogueUnavailable
-from catalogue_sync.utils import default_db_path, fold, iso_date, parse_datetime, utc_iso, utc_now
+from catalogue_sync.utils import default_db_path, fold, iso_date, parse_datetime, search_text, utc_iso, utc_now
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 ACTIVE_COURSE_FIELDS = ("id", "title_fr", "title_nl", "title_en", "topics")
@@ -48,9 +48,10 @@ def fts_query(text: str) -> Optional[str]:
 
     `cyber securite` becomes `"cyber"* "securite"*`; None when the text has no word at all.
     Words shorter than 3 letters match whole words only: as prefixes ("e" of "e-commerce")
-    they would match nearly everything, slowly.
+    they would match nearly everything, slowly. Tech terms are rewritten as the index holds
+    them (utils.search_text): `C# .NET` becomes `"csharp"* "dotnet"*`.
     """
-    words = _WORD.findall(text or "")
+    words = _WORD.findall(search_text(text) or "")
     if not words:
         return None
     return " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN_LENGTH else f'"{w}"' for w in words)
@@ -135,6 +136,7 @@ class Catalogue:
             text: Words to look for in titles, summaries and topics, in French, Dutch or English.
                 Accents and case do not matter; each word also matches as the start of a longer
                 word ("cyber" finds "cybersécurité"); every word must match. Ranked by relevance.
+                Tech terms are words of their own: "C#" finds C#, not every "c" (utils.search_text).
                 Without text, courses come by start date (courses without one last), then id.
             topic: A topic the course lists (accents and case do not matter).
             level: "beginner", "intermediate" or "advanced".
@@ -208,7 +210,7 @@ class Catalogue:
         else:
             sql = f"select {columns} from courses c"
         if topic:
-            words = _WORD.findall(topic)
+            words = _WORD.findall(search_text(topic))
             if words:
                 # The search index narrows the courses down fast; the exact topic is checked after.
                 where.append("c.rowid in (select rowid from courses_fts where courses_fts match ?)")

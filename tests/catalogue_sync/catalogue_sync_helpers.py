@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import gzip
 import socket
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +30,22 @@ def read_snapshot(path: Path) -> Dict[str, List[tuple]]:
         }
 
 
+def big_feed(sample, courses: int, renamed: bool = False) -> dict:
+    """The sample's courses repeated to `courses` courses, each with its own ids."""
+    feed = copy.deepcopy(sample)
+    models = sample["courses"]
+    feed["courses"] = []
+    for number in range(courses):
+        course = copy.deepcopy(models[number % len(models)])
+        course["id"] = f"c{number:05d}"
+        if renamed:
+            course["title"]["fr"] = course["title"].get("fr", "") + " (édition 2)"
+        for index, session in enumerate(course["info_sessions"]):
+            session["id"] = f"c{number:05d}-s{index}"
+        feed["courses"].append(course)
+    return feed
+
+
 @dataclass
 class Reply:
     """How the feed server answers one request.
@@ -38,6 +57,10 @@ class Reply:
         last_modified: Sent as Last-Modified; a matching If-Modified-Since gets 304.
         hang: Send nothing until the test ends.
         cut_at: Announce the whole body but close the connection after this many bytes.
+        headers: More headers to send (Retry-After...).
+        trickle: Send the body one byte at a time, this many seconds apart.
+        no_length: Announce no Content-Length: the body ends when the connection closes.
+        gzip: Send the body gzip-compressed (Content-Encoding: gzip).
     """
 
     status: int = 200
@@ -46,6 +69,10 @@ class Reply:
     last_modified: Optional[str] = None
     hang: bool = False
     cut_at: Optional[int] = None
+    headers: Dict[str, str] = field(default_factory=dict)
+    trickle: Optional[float] = None
+    no_length: bool = False
+    gzip: bool = False
 
 
 @dataclass
@@ -66,6 +93,14 @@ class FeedServer:
         """The headers of each request made to `path`."""
         return [r["headers"] for r in self.requests if r["path"] == path]
 
+    def arrivals(self, path: str) -> List[float]:
+        """When each request to `path` arrived (time.monotonic())."""
+        return [r["at"] for r in self.requests if r["path"] == path]
+
+    def bytes_sent(self, path: str) -> List[int]:
+        """How many body bytes each answer to `path` could send before the client stopped reading."""
+        return [r.get("sent", 0) for r in self.requests if r["path"] == path]
+
     def next_reply(self, path: str) -> Optional[Reply]:
         queue = self.replies.get(path)
         if not queue:
@@ -78,14 +113,15 @@ def _handler(server: FeedServer):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):
-            server.requests.append({"path": self.path, "headers": dict(self.headers)})
+            record = {"path": self.path, "headers": dict(self.headers), "at": time.monotonic()}
+            server.requests.append(record)
             reply = server.next_reply(self.path)
             if reply is None:
                 return self._send(404, b"not found")
             if reply.hang:
                 server.release.wait(20)
                 return
-            headers = {}
+            headers = dict(reply.headers)
             if reply.etag:
                 headers["ETag"] = reply.etag
             if reply.last_modified:
@@ -94,7 +130,39 @@ def _handler(server: FeedServer):
                 reply.last_modified and self.headers.get("If-Modified-Since") == reply.last_modified
             ):
                 return self._send(304, b"", headers)
-            self._send(reply.status, reply.body, headers, reply.cut_at)
+            body = reply.body
+            if reply.gzip:
+                body = gzip.compress(body)
+                headers["Content-Encoding"] = "gzip"
+            if reply.trickle or reply.no_length:
+                return self._stream(reply, body, headers, record)
+            self._send(reply.status, body, headers, reply.cut_at)
+
+        def _stream(self, reply, body, headers, record):
+            """Sends the body slowly (trickle) or without a length, counting what got through."""
+            self.send_response(reply.status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "application/json")
+            if reply.no_length:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            step = 1 if reply.trickle else 64 * 1024
+            record["sent"] = 0
+            try:
+                for start in range(0, len(body), step):
+                    if server.release.is_set():
+                        return
+                    self.wfile.write(body[start:start + step])
+                    self.wfile.flush()
+                    record["sent"] = start + step
+                    if reply.trickle:
+                        time.sleep(reply.trickle)
+            except OSError:  # the client stopped reading: what it took is in record["sent"]
+                self.close_connection = True
 
         def _send(self, status, body, headers=None, cut_at=None):
             self.send_response(status)

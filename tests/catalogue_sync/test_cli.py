@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from catalogue_sync_helpers import DEMO_FEED, REPO_ROOT, Reply
 
 from catalogue_sync.cli import cli
+from catalogue_sync.read import Catalogue
 
 README = REPO_ROOT / "catalogue_sync" / "README.md"
 
@@ -88,7 +89,7 @@ def test_an_unreachable_source_exits_3(run, closed_port_url, db_path):
     assert result.stderr == (
         f"Error: could not fetch the feed from {closed_port_url}: the connection was refused (2 attempts). "
         "Nothing was changed. Check that the backend is up and the URL or path is right, or give it more "
-        "time with --timeout / --retries.\n"
+        "time with --timeout / --retries / --deadline.\n"
     )
 
 
@@ -156,13 +157,129 @@ def test_dry_run_on_a_catalogue_reports_the_changes_and_writes_nothing(
     assert snapshot(db_path) == before and sync_runs(db_path) == runs_before
 
 
-def test_source_defaults_to_catalogue_source_then_to_the_demo(run, write_feed, sample, db_path):
+def test_source_defaults_to_catalogue_source(run, write_feed, sample, db_path):
     path = write_feed(sample)
     result = run("sync", "--db", db_path, env={"CATALOGUE_SOURCE": str(path)})
-    assert result.stdout.startswith(f"synced 24 courses from {path}:")
-    result = run("sync", "--db", db_path)
     assert result.exit_code == 0
-    assert result.stdout.startswith(f"synced 24 courses from {DEMO_FEED}:")
+    assert result.stdout.startswith(f"synced 24 courses from {path}:")
+
+
+@pytest.mark.parametrize("env", [None, {"CATALOGUE_SOURCE": ""}])
+def test_no_source_is_a_usage_error_that_says_what_to_set(run, db_path, env):
+    result = run("sync", "--db", db_path, env=env)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: no feed to sync from. Give its URL or path as SOURCE "
+        "(catalogue-sync sync https://backend.example.org/catalogue.json), set CATALOGUE_SOURCE, "
+        "or use --demo to sync the demo catalogue.\n"
+    )
+    assert not db_path.exists()
+
+
+def test_demo_syncs_the_demo_catalogue_with_sessions_to_come(run, db_path):
+    result = run("sync", "--demo", "--db", db_path)
+    copy = db_path.parent / "demo-catalogue.json"
+    assert result.exit_code == 0, result.stderr
+    demo = json.loads(DEMO_FEED.read_text("utf-8"))
+    assert result.stdout == (
+        f"synced {len(demo['courses'])} courses from {copy}: {len(demo['courses'])} added, 0 updated, "
+        "0 withdrawn, 0 rejected\n"
+    )
+    assert json.loads(copy.read_text("utf-8"))["courses"][0]["id"] == demo["courses"][0]["id"]
+    catalogue = Catalogue(db_path)
+    assert all(catalogue.next_info_sessions(course["id"]) for course in catalogue.active_courses()[:5])
+
+
+def test_demo_wins_over_catalogue_source_from_the_environment(run, db_path, tmp_path):
+    result = run("sync", "--demo", "--db", db_path, env={"CATALOGUE_SOURCE": str(tmp_path / "nowhere.json")})
+    assert result.exit_code == 0
+    assert "demo-catalogue.json" in result.stdout
+
+
+def test_source_and_demo_together_is_a_usage_error(run, write_feed, sample, db_path):
+    path = write_feed(sample)
+    result = run("sync", path, "--demo", "--db", db_path)
+    assert result.exit_code == 2
+    assert f"Error: give either SOURCE ({path}) or --demo, not both" in result.stderr
+    assert not db_path.exists()
+
+
+def test_a_demo_dry_run_writes_nothing(run, db_path):
+    result = run("sync", "--demo", "--dry-run", "--db", db_path)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("dry run, nothing written: syncing 24 courses from ")
+    assert list(db_path.parent.iterdir()) == []
+
+
+@pytest.fixture
+def ten_courses(run, sample, write_feed, db_path):
+    """A catalogue of 10 courses; returns a feed with only 2 of them."""
+    sample["courses"] = sample["courses"][:10]
+    assert run("sync", write_feed(sample, "ten.json"), "--db", db_path).exit_code == 0
+    sample["courses"] = sample["courses"][:2]
+    return write_feed(sample, "two.json")
+
+
+def test_a_mass_withdrawal_exits_6_with_the_numbers_and_what_to_do(run, ten_courses, db_path, snapshot):
+    before = snapshot(db_path)
+    result = run("sync", ten_courses, "--db", db_path)
+    assert result.exit_code == 6
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: the feed from {ten_courses} would withdraw 8 of 10 active courses (80 %), more than the 30 % "
+        "allowed; nothing was changed. If this is intended, run again with --allow-mass-withdrawal; if not, "
+        "ask the backend team why those courses are missing (the bot keeps the current catalogue meanwhile).\n"
+    )
+    assert snapshot(db_path) == before
+    status = run("status", "--db", db_path).stdout
+    assert re.search(r"#2 \S+ failed +would withdraw 8 of 10 active courses \(80 %\)", status)
+
+
+def test_a_mass_withdrawal_dry_run_says_so(run, ten_courses, db_path):
+    result = run("sync", ten_courses, "--db", db_path, "--dry-run")
+    assert result.exit_code == 6
+    assert result.stderr.startswith(f"Error: dry run: the feed from {ten_courses} would withdraw 8 of 10")
+
+
+@pytest.mark.parametrize(
+    "args, env",
+    [
+        (["--allow-mass-withdrawal"], None),
+        (["--max-withdrawal", "80"], None),
+        ([], {"CATALOGUE_MAX_WITHDRAWAL_PERCENT": "80"}),
+    ],
+)
+def test_a_mass_withdrawal_goes_through_when_allowed(run, ten_courses, db_path, args, env):
+    result = run("sync", ten_courses, "--db", db_path, *args, env=env)
+    assert result.exit_code == 0
+    assert result.stdout == f"synced 2 courses from {ten_courses}: 0 added, 0 updated, 8 withdrawn, 0 rejected\n"
+
+
+def test_the_withdrawal_limit_is_configurable_down(run, ten_courses, db_path):
+    result = run("sync", ten_courses, "--db", db_path, env={"CATALOGUE_MAX_WITHDRAWAL_PERCENT": "79.5"})
+    assert result.exit_code == 6
+    assert "(80 %), more than the 79.5 % allowed" in result.stderr
+    assert run("sync", ten_courses, "--db", db_path, "--max-withdrawal", "101").exit_code == 2
+
+
+@pytest.mark.parametrize("args, env", [(["--max-bytes", "1000"], None), ([], {"CATALOGUE_MAX_BYTES": "1000"})])
+def test_a_feed_over_the_size_limit_exits_1_and_names_the_option(run, write_feed, sample_bytes, db_path, args, env):
+    path = write_feed(sample_bytes)
+    result = run("sync", path, "--db", db_path, *args, env=env)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: the feed from {path} was refused, nothing was changed: the feed is larger than the 1,000 bytes "
+        f"allowed: it is {len(sample_bytes):,} bytes. If the catalogue really is this big, raise the limit with "
+        "--max-bytes (or CATALOGUE_MAX_BYTES); if not, ask the backend team why the feed is so large.\n"
+    )
+
+
+def test_a_feed_slower_than_the_deadline_exits_3(run, feed_server, sample_bytes, db_path):
+    url = feed_server.serve("/feed.json", Reply(body=sample_bytes, trickle=0.05))
+    result = run("sync", url, "--db", db_path, "--deadline", "0.5", "--timeout", "2")
+    assert result.exit_code == 3
+    assert "the whole feed did not arrive within the 0.5 s deadline (" in result.stderr
+    assert "--deadline" in result.stderr
 
 
 def test_db_defaults_to_catalogue_db(run, write_feed, sample, db_path):
@@ -222,7 +339,7 @@ def test_every_command_has_help_with_an_example_and_a_readme_section(run):
 def test_exit_codes_are_documented_in_the_help_and_the_readme(run):
     readme = README.read_text(encoding="utf-8")
     help_text = run("sync", "--help").stdout
-    for code in range(6):
+    for code in range(7):
         assert re.search(rf"^\s+{code}  \S", help_text, re.M), code
         assert re.search(rf"^\| {code} \|", readme, re.M), code
 

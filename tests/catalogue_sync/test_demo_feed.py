@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from catalogue_sync_helpers import DEMO_FEED, REPO_ROOT
+from catalogue_sync_helpers import DEMO_FEED, REPO_ROOT, SAMPLE_FEED
 
 from catalogue_sync.demo_feed import demo_feed, shift_feed_dates, weeks_to_come
 from catalogue_sync.read import Catalogue
@@ -71,11 +72,58 @@ def test_command_writes_the_feed_and_leaves_an_unchanged_file_alone(tmp_path):
     assert out.stat().st_mtime_ns == written
 
 
+def make(*args, cwd=REPO_ROOT, env=None):
+    """Runs make as a user would, without a CATALOGUE_SOURCE of the caller's (unless `env` gives one)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("CATALOGUE_SOURCE", "MAKEFLAGS")}
+    return subprocess.run(["make", "-s", *args], cwd=cwd, env={**environment, **(env or {})},
+                          capture_output=True, text=True, timeout=300)
+
+
 def test_make_catalogue_syncs_the_moved_demo_by_default(tmp_path):
     db = tmp_path / "catalogue.db"
-    env = {k: v for k, v in os.environ.items() if k not in ("CATALOGUE_SOURCE", "MAKEFLAGS")}
-    result = subprocess.run(["make", "-s", "catalogue", f"CATALOGUE_DB={db}"], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = make("catalogue", f"CATALOGUE_DB={db}")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "synced 24 courses from var/demo-catalogue.json" in result.stdout
+    assert result.stdout.startswith(f"Syncing the demo catalogue into {db}\nsynced 24 courses from {tmp_path}/demo-catalogue.json: ")
     assert Catalogue(db).next_info_sessions("dh-webdev-fullstack-27")
+
+
+@pytest.mark.parametrize("how", ["environment", "command line"])
+def test_make_catalogue_syncs_the_source_the_user_gives(tmp_path, how):
+    db = tmp_path / "catalogue.db"
+    feed = json.loads(SAMPLE_FEED.read_text(encoding="utf-8"))
+    feed["courses"][0]["level"] = "expert"  # a partial sync (exit code 4) still leaves a catalogue
+    source = tmp_path / "feed.json"
+    source.write_text(json.dumps(feed), encoding="utf-8")
+    if how == "environment":
+        result = make("catalogue", f"CATALOGUE_DB={db}", env={"CATALOGUE_SOURCE": str(source)})
+    else:
+        result = make("catalogue", f"CATALOGUE_DB={db}", f"CATALOGUE_SOURCE={source}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"Syncing the catalogue from {source} into {db}\nsynced 23 courses from {source}: ")
+    assert Catalogue(db).count_courses() == 23
+    assert not (tmp_path / "demo-catalogue.json").exists()
+
+
+def test_make_catalogue_fails_on_a_mass_withdrawal(tmp_path):
+    db = tmp_path / "catalogue.db"
+    assert make("catalogue", f"CATALOGUE_DB={db}").returncode == 0
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({**DEMO, "courses": []}), encoding="utf-8")
+    result = make("catalogue", f"CATALOGUE_DB={db}", env={"CATALOGUE_SOURCE": str(empty)})
+    assert result.returncode != 0
+    assert "would withdraw 24 of 24 active courses (100 %)" in result.stderr
+    assert Catalogue(db).count_courses() == 24
+
+
+def test_make_clean_removes_the_databases_with_their_wal_files(tmp_path):
+    # In a scratch folder with a copy of the Makefile: `make clean` removes models/ too.
+    shutil.copy(REPO_ROOT / "Makefile", tmp_path / "Makefile")
+    var = tmp_path / "var"
+    var.mkdir()
+    doomed = ["catalogue.db", "catalogue.db-wal", "catalogue.db-shm", "conversations.db", "conversations.db-wal",
+              "demo-catalogue.json"]
+    for name in [*doomed, "rasa.log"]:
+        (var / name).write_text("x")
+    result = make("clean", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in var.iterdir()) == ["rasa.log"]

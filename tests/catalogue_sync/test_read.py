@@ -239,7 +239,7 @@ def test_the_default_path_comes_from_catalogue_db(monkeypatch, db_path):
 def test_the_reader_cannot_write(catalogue):
     with catalogue._reading() as conn:
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            conn.execute("delete from courses")
+            conn.execute("delete from faq")
 
 
 def remove_catalogue(db_path):
