@@ -55,16 +55,19 @@ $(MODEL): $(VENV)/.installed $(BOT_INPUTS)
 		--out models --fixed-model-name assistant --quiet
 	@touch $@
 
-# The demo catalogue's dates are moved forward first, so that a demo always has sessions to come.
+# Without a CATALOGUE_SOURCE from the user, the demo catalogue, its dates moved forward so that a
+# demo always has sessions to come (--demo writes the moved copy beside the database). Exit code 4
+# (some records rejected, the rest applied) still leaves a catalogue the bot can use.
 catalogue: $(VENV)/.installed
-	@mkdir -p $(dir $(CATALOGUE_DB)) var
-	@source="$(CATALOGUE_SOURCE)"; \
-	if [ "$$source" = "$(DEMO_CATALOGUE)" ]; then \
-	  source=var/demo-catalogue.json; \
-	  $(BIN)/python -m catalogue_sync.demo_feed "$$source" || exit 1; \
-	fi; \
-	echo "Syncing the catalogue from $$source into $(CATALOGUE_DB)"; \
-	$(BIN)/catalogue-sync sync "$$source" --db "$(CATALOGUE_DB)" || test $$? -eq 4
+	@mkdir -p $(dir $(CATALOGUE_DB))
+	@if [ "$(origin CATALOGUE_SOURCE)" = file ] || [ -z "$$CATALOGUE_SOURCE" ] \
+	    || [ "$$CATALOGUE_SOURCE" = "$(DEMO_CATALOGUE)" ]; then \
+	  echo "Syncing the demo catalogue into $(CATALOGUE_DB)"; \
+	  $(BIN)/catalogue-sync sync --demo --db "$(CATALOGUE_DB)" || test $$? -eq 4; \
+	else \
+	  echo "Syncing the catalogue from $$CATALOGUE_SOURCE into $(CATALOGUE_DB)"; \
+	  $(BIN)/catalogue-sync sync "$$CATALOGUE_SOURCE" --db "$(CATALOGUE_DB)" || test $$? -eq 4; \
+	fi
 
 run: $(MODEL) catalogue
 	@scripts/run-assistant
@@ -90,4 +93,5 @@ bench: $(MODEL)
 	$(BIN)/python bench/bench_nlu_latency.py --model $(MODEL)
 
 clean:
-	rm -rf models results var/*.db .pytest_cache
+# A database goes with its WAL files: a -wal left behind could be read into a new database of that name.
+	rm -rf models results var/*.db var/*.db-wal var/*.db-shm var/demo-catalogue.json .pytest_cache
