@@ -92,6 +92,6 @@ bench: $(MODEL)
 	$(BIN)/python bench/bench_sync.py
 	$(BIN)/python bench/bench_nlu_latency.py --model $(MODEL)
 
-clean:
 # A database goes with its WAL files: a -wal left behind could be read into a new database of that name.
+clean:
 	rm -rf models results var/*.db var/*.db-wal var/*.db-shm var/demo-catalogue.json .pytest_cache
