@@ -379,3 +379,24 @@ def test_describe_answers_in_both_languages():
     assert describe_answers(DOMAIN, values, "nl") == (
         "niet ingeschreven als werkzoekende, woonplaats buiten het Brussels Gewest, "
         "Nederlands: geen kennis, diploma: een bachelordiploma")
+
+
+@pytest.mark.parametrize("action, text, slots", [
+    (ActionEligibilityStart, "je peux faire la formation full stack ?", {"course_id": WEB}),
+    (ActionEligibilityVerdict, "B2", {"course_id": WEB, **WEB_ANSWERS}),
+    (ActionEligibilityCorrection, "en fait j'ai 17 ans", {"course_id": WEB, "elig_checked_courses": [WEB], **WEB_ANSWERS}),
+])
+@pytest.mark.parametrize("broken", ["missing", "not a database"])
+def test_without_a_readable_catalogue_each_step_apologises_and_gives_a_contact(tmp_path, monkeypatch, action, text,
+                                                                              slots, broken):
+    path = tmp_path / "catalogue.db"
+    if broken == "not a database":
+        path.write_bytes(b"not SQLite\n" * 500)
+    monkeypatch.setenv("CATALOGUE_DB", str(path))
+    messages, events = run_action(action(), make_tracker(text, intent="inform", slots={"language": "nl", **slots}))
+    assert [m["response"] for m in messages] == ["utter_catalogue_unavailable"]
+    assert messages[0]["phone"] and messages[0]["email"]
+    if action is ActionEligibilityStart:
+        assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]
+    # The form has nothing to ask without the course's rules: it ends, and the verdict apologises.
+    assert asyncio.run(ValidateEligibilityForm().required_slots([], None, make_tracker(slots=slots), DOMAIN)) == []

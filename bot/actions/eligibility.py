@@ -8,16 +8,17 @@ it and asks its current question again; after the verdict the verdict is given a
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import eligibility_rules as rules_of
-from bot.actions.catalogue import localized, open_catalogue, user_language
+from bot.actions.catalogue import CatalogueAction, localized, open_catalogue, user_language
 from bot.actions.course_search import entity_values
 from bot.actions.courses import (
     ask_which_course,
@@ -29,6 +30,10 @@ from bot.actions.courses import (
     with_note,
 )
 from bot.actions.texts import render
+from catalogue_sync.errors import CatalogueUnavailable
+from catalogue_sync.read import Catalogue
+
+logger = logging.getLogger(__name__)
 
 FORM = "eligibility_form"
 LISTEN = "action_listen"
@@ -42,11 +47,20 @@ MAX_ALTERNATIVES = 3
 ALTERNATIVES_SCANNED = 500
 
 
-def course_rules(tracker: Tracker) -> Optional[Dict[str, Any]]:
-    """The eligibility rules of the course under discussion, read now from the catalogue."""
-    catalogue = open_catalogue()
+def course_rules(tracker: Tracker) -> Dict[str, Any]:
+    """The eligibility rules of the course under discussion, read now from the catalogue.
+
+    None when the catalogue cannot be read: the form then has nothing to ask and ends, and the
+    verdict action apologises and gives the way to a person.
+    """
     course_id = tracker.get_slot("course_id")
-    course = catalogue.get_course(course_id) if (catalogue and course_id) else None
+    if not course_id:
+        return {}
+    try:
+        course = open_catalogue().get_course(course_id)
+    except CatalogueUnavailable as error:
+        logger.warning("Eligibility questions without the catalogue: %s", error)
+        return {}
     return (course or {}).get("eligibility") or {}
 
 
@@ -91,15 +105,16 @@ def describe_answers(domain: DomainDict, values: Dict[str, Any], language: str) 
     return ", ".join(parts)
 
 
-class ActionEligibilityStart(Action):
+class ActionEligibilityStart(CatalogueAction):
     """Picks the course, then starts the form, or answers at once when nothing needs asking."""
 
     def name(self) -> Text:
         """The action's name in the domain."""
         return "action_eligibility_start"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+        catalogue: Catalogue, language: str,
     ) -> List[EventType]:
         """Resolves the course; without one, gives the general rules (FAQ) and asks which.
 
@@ -108,11 +123,6 @@ class ActionEligibilityStart(Action):
         Answers given earlier in this session (for another course) are reused for the questions
         this course's rules ask too, and the person is told which.
         """
-        language = user_language(tracker)
-        catalogue = open_catalogue()
-        if catalogue is None:
-            dispatcher.utter_message(response="utter_catalogue_unavailable")
-            return [FollowupAction(LISTEN)]
         course, candidates = resolve_course(tracker, catalogue)
         if course is None:
             general, _ = localized(catalogue.faq("registration_process"), "answer", language)
@@ -147,6 +157,10 @@ class ActionEligibilityStart(Action):
         if len(known) == len(needed):
             return events + [FollowupAction("action_eligibility_verdict")]
         return events + [FollowupAction(FORM)]
+
+    def events_without_catalogue(self, tracker: Tracker) -> List[EventType]:
+        """No questions without the course's rules: wait for the user (the rules predict the form)."""
+        return [FollowupAction(LISTEN)]
 
 
 class ValidateEligibilityForm(FormValidationAction):
@@ -342,20 +356,19 @@ def checked(tracker: Tracker, course_id: str) -> List[str]:
     return courses + [course_id]
 
 
-class ActionEligibilityVerdict(Action):
+class ActionEligibilityVerdict(CatalogueAction):
     """Lists each rule met or not, and proposes courses the person can join when not eligible."""
 
     def name(self) -> Text:
         """The action's name in the domain."""
         return "action_eligibility_verdict"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+        catalogue: Catalogue, language: str,
     ) -> List[EventType]:
         """Sends the verdict for the course under discussion, from this session's answers."""
-        language = user_language(tracker)
-        catalogue = open_catalogue()
-        course = catalogue.get_course(tracker.get_slot("course_id") or "") if catalogue else None
+        course = catalogue.get_course(tracker.get_slot("course_id") or "")
         if course is None:
             dispatcher.utter_message(response="utter_eligibility_which_course")
             return []
@@ -363,7 +376,7 @@ class ActionEligibilityVerdict(Action):
         return [SlotSet(CHECKED_SLOT, checked(tracker, course["id"]))]
 
 
-class ActionEligibilityCorrection(Action):
+class ActionEligibilityCorrection(CatalogueAction):
     """A statement outside any question: corrects an answer and gives the verdict again.
 
     After a verdict, "en fait j'ai 17 ans", "sorry, ik ben 17" or "ah non, j'habite à Vilvorde"
@@ -376,15 +389,14 @@ class ActionEligibilityCorrection(Action):
         """The action's name in the domain."""
         return "action_eligibility_correction"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+        catalogue: Catalogue, language: str,
     ) -> List[EventType]:
         """Applies the facts the message states to the course checked, or asks how to help."""
-        language = user_language(tracker)
         course_id = tracker.get_slot("course_id")
         if course_id and course_id in (tracker.get_slot(CHECKED_SLOT) or []):
-            catalogue = open_catalogue()
-            course = catalogue.get_course(course_id) if catalogue else None
+            course = catalogue.get_course(course_id)
             needed = rules_of.needed_slots((course or {}).get("eligibility"))
             person = answers(tracker)
             changed = {slot: value for slot, value in stated_facts(tracker, needed).items()
