@@ -293,11 +293,14 @@ FACTS = [
     ("j'ai le CESS", {DIP: "upper_secondary"}),
     ("je n'ai pas de diplôme", {DIP: "none"}),
     ("si j'habite à Vilvorde je peux m'inscrire ?", {RES: False}),
+    ("j'ai habité à Namur mais maintenant j'habite à Jette", {RES: True}),
+    ("je suis né à Anderlecht mais j'habite à Halle", {RES: False}),
     # Dutch
     ("ik ben 17", {AGE: 17}),
     ("sorry, ik ben 17", {AGE: 17}),
     ("ik ben 17 jaar en woon in Vilvoorde", {AGE: 17, RES: False}),
     ("nu woon ik in Jette", {RES: True}),
+    ("ik ben in Gent geboren maar woon in Brussel", {RES: True}),
     ("ik woon in de buurt van Brussel", {RES: False}),
     ("ik ben niet ingeschreven bij Actiris", {REG: False}),
     ("ik ben als werkzoekende ingeschreven bij Actiris", {REG: True}),
@@ -325,6 +328,8 @@ FACTS = [
     ("je cherche une formation en néerlandais niveau débutant", {}),
     ("ik zoek een opleiding van 6 maanden", {}),
     ("la formation se donne à Anderlecht ?", {}),
+    ("je vais habiter à Jette", {}), ("j'ai habité à Namur", {}), ("ik ben in Gent geboren", {}),
+    ("je suis de nationalité marocaine", {}), ("je suis à la recherche d'un emploi", {}),
     ("/affirm", {}),
 ]
 

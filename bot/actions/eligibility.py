@@ -233,11 +233,11 @@ class ValidateEligibilityForm(FormValidationAction):
         latest = tracker.latest_message or {}
         entities = latest.get("entities") or []
         intent = self._intent(tracker)
+        places = entity_values(entities, "municipality")
+        if slot == "elig_brussels_resident" and places:
+            # A place the extractor found that the words did not name as Brussels: outside.
+            return bool(rules_of.read_residence(places[0], context=True))
         if slot in ("elig_registered_jobseeker", "elig_brussels_resident"):
-            if slot == "elig_brussels_resident":
-                for place in entity_values(entities, "municipality"):
-                    # A municipality the extractor found but the words did not place: outside.
-                    return bool(rules_of.read_residence(place, context=True))
             return {"affirm": True, "deny": False}.get(intent)
         if slot == "elig_age":
             values = entity_values(entities, "age")

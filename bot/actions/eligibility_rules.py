@@ -293,6 +293,10 @@ _WORK_VERBS = {
     "ecole", "universite", "unif", "bureau", "werk", "werkt", "werken", "studeer", "studeert",
     "studeren", "student", "studente", "school", "kantoor", "universiteit", "hogeschool",
 }
+# "j'ai habité à Namur", "je vais habiter à Jette": not where one lives now.
+_NOT_NOW = {"ai", "avais", "aurais", "vais", "veux", "voudrais", "compte", "dois", "aller", "pourrais"}
+# "ik ben in Gent geboren", "je suis originaire de Liège": where one comes from, not where one lives.
+_ORIGIN_WORDS = {"geboren", "originaire", "afkomstig", "origine", "nationalite", "nationaliteit"}
 _PREPOSITIONS = {"a", "au", "aux", "en", "dans", "in", "te", "op", "sur", "vers"}
 _ARTICLES = {"la", "le", "l'", "les", "het", "de", "du", "des", "d'", "van"}
 # Words after "j'habite à / ik woon in" that are not a place name.
@@ -399,9 +403,13 @@ _SUBJECT_I = {"j'", "je", "ik", "k", "moi", "nous", "we", "wij", "chui", "jsuis"
 _BETWEEN_SUBJECT_AND_VERB = {"n'", "ne", "y", "nu", "al", "toujours", "nog", "actuellement", "maintenant"}
 
 
-def _said_by_the_person(tokens: Sequence[str], verb: int) -> bool:
+def _said_by_the_person(tokens: Sequence[str], verb: int, speaking: bool = False) -> bool:
     """Whether a verb's subject is the person ("j'habite", "je n'y vis plus", "nu woon ik"), not
-    someone else or a rule ("il faut habiter à Bruxelles ?", "moet ik in Brussel wonen?")."""
+    someone else or a rule ("il faut habiter à Bruxelles ?", "moet ik in Brussel wonen?").
+
+    `speaking`: an earlier clause of the message had the person as subject, which a clause that
+    starts with its verb goes on with ("ik ben in Gent geboren maar woon in Brussel").
+    """
     if tokens[verb] in {"jhabite", "chui", "jsuis"}:
         return True
     index = verb - 1
@@ -411,26 +419,28 @@ def _said_by_the_person(tokens: Sequence[str], verb: int) -> bool:
         return True
     if index >= 0 and tokens[index] in {"en", "et", "maar", "mais"} and set(tokens[:index]) & _SUBJECT_I:
         return True  # "ik ben 17 en woon in Vilvoorde": the subject of both verbs
+    if index < 0 and speaking:
+        return True
     return verb + 1 < len(tokens) and tokens[verb + 1] in {"ik", "k", "we", "wij"}
 
 
 def _verb_positions(tokens: Sequence[str], places: List[Tuple[int, int, bool]],
-                    context: bool) -> Tuple[List[int], List[int], List[int]]:
+                    context: bool, speaking: bool = False) -> Tuple[List[int], List[int], List[int]]:
     """Where a clause says living (strong, weak: "je suis de") and working or studying.
 
     Without context, only what the person says of themself counts.
     """
     strong = [i for i, token in enumerate(tokens) if token in _RESIDENCE_VERBS
-              and (context or _said_by_the_person(tokens, i))]
+              and not (i and tokens[i - 1] in _NOT_NOW) and (context or _said_by_the_person(tokens, i, speaking))]
     work = [i for i, token in enumerate(tokens) if token in _WORK_VERBS]
     place_starts = {start for start, _, _ in places}
     weak = []
     for i, token in enumerate(tokens):
-        if token in _WEAK_RESIDENCE_VERBS:
+        if token in _WEAK_RESIDENCE_VERBS and not set(tokens) & _ORIGIN_WORDS:
             following = i + 1
             while following < len(tokens) and tokens[following] in _WEAK_RESIDENCE_LINKS and following - i <= 2:
                 following += 1
-            if following in place_starts and (context or _said_by_the_person(tokens, i)):
+            if following in place_starts and (context or _said_by_the_person(tokens, i, speaking)):
                 weak.append(i)
     return strong, weak, work
 
@@ -454,10 +464,15 @@ def _residence_statements(text: str, context: bool) -> List[Optional[bool]]:
     clauses = _clauses(normalize(text))
     message_words = frozenset(word for clause in clauses for word in clause)
     statements: List[Optional[bool]] = []
-    role: Optional[str] = None  # what the last clause with a verb was about: "live" or "work"
+    role: Optional[str] = None  # what the last clause with a verb was about: "live" or "other"
+    speaking = False  # whether the person was the subject of an earlier clause
     for tokens in clauses:
         places = _places(tokens, message_words)
-        strong, weak, work = _verb_positions(tokens, places, context)
+        strong, weak, work = _verb_positions(tokens, places, context, speaking)
+        speaking = speaking or bool(set(tokens) & _SUBJECT_I)
+        # Working or studying there, born there, having lived or going to live there.
+        other = work or set(tokens) & _ORIGIN_WORDS or any(
+            token in _RESIDENCE_VERBS and i and tokens[i - 1] in _NOT_NOW for i, token in enumerate(tokens))
         verbs = sorted(strong + weak)
         if verbs:
             role = "live"
@@ -482,8 +497,8 @@ def _residence_statements(text: str, context: bool) -> List[Optional[bool]]:
                     elif context and ({tokens[verb - 1] if verb else ""} | set(tokens[verb + 1:verb + 3])) & _THERE:
                         # "j'y habite", "ik woon er (niet)": there, the Region the question names
                         statements.append(not _is_negated(tokens, verb, len(tokens)))
-        elif work:
-            role = "work"
+        elif other:
+            role = "other"
         elif places and (role == "live" or (role is None and context)):
             for start, _, in_region in places:
                 statements.append(_place_statement(tokens, None, start, in_region))
