@@ -10,7 +10,13 @@ import click
 from click.core import ParameterSource
 
 from catalogue_sync import __version__
-from catalogue_sync.errors import CatalogueUnavailable, FeedInvalid, FeedTooLarge, FeedUnreachable, MassWithdrawal
+from catalogue_sync.errors import (
+    CatalogueUnavailable,
+    FeedInvalid,
+    FeedTooLarge,
+    FeedUnreachable,
+    MassWithdrawal,
+)
 from catalogue_sync.fetch import (
     DEFAULT_BACKOFF,
     DEFAULT_DEADLINE,
@@ -20,7 +26,12 @@ from catalogue_sync.fetch import (
     MAX_RETRY_AFTER,
 )
 from catalogue_sync.read import Catalogue
-from catalogue_sync.sync import DEFAULT_MAX_WITHDRAWAL_PERCENT, SyncReport, sync_catalogue, sync_demo_catalogue
+from catalogue_sync.sync import (
+    DEFAULT_MAX_WITHDRAWAL_PERCENT,
+    SyncReport,
+    sync_catalogue,
+    sync_demo_catalogue,
+)
 from catalogue_sync.utils import DEFAULT_DB_PATH
 
 EXIT_OK = 0
@@ -143,11 +154,11 @@ def sync(
             "or use --demo to sync the demo catalogue."
         )
     bars = _ProgressBars(enabled=sys.stderr.isatty())
-    options = dict(
-        dry_run=dry_run, timeout=timeout, retries=retries, backoff=backoff, deadline=deadline,
-        max_bytes=max_bytes, max_withdrawal_percent=max_withdrawal,
-        allow_mass_withdrawal=allow_mass_withdrawal, progress=bars,
-    )
+    options = {
+        "dry_run": dry_run, "timeout": timeout, "retries": retries, "backoff": backoff, "deadline": deadline,
+        "max_bytes": max_bytes, "max_withdrawal_percent": max_withdrawal,
+        "allow_mass_withdrawal": allow_mass_withdrawal, "progress": bars,
+    }
     try:
         report = sync_demo_catalogue(db_path, **options) if demo else sync_catalogue(source, db_path, **options)
     except FeedUnreachable as e:

@@ -172,9 +172,10 @@ def copy_db_to_memory(path: Union[str, Path]) -> sqlite_utils.Database:
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
     """Creates the tables, indexes and full-text search, or adds what an older catalogue lacks.
 
-    Safe to run any number of times; it never changes or removes data. Run inside the sync's
-    `transaction(db)`, a search index rebuilt for a new definition is committed with the feed, so
-    readers never see the catalogue without one; outside a transaction it opens its own.
+    Safe to run any number of times; it never changes or removes data. A sync runs it inside its
+    own `transaction(db)`: a search index rebuilt for a new definition is then committed with the
+    feed, and readers keep the old index until then, never a catalogue without one. Called outside
+    a transaction, it opens one of its own.
     """
     if not db.conn.in_transaction:
         with transaction(db):

@@ -11,7 +11,13 @@ from urllib.parse import unquote, urlparse
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
-    DecodeError, HTTPError, MaxRetryError, ProtocolError, ReadTimeoutError, ResponseError, SSLError,
+    DecodeError,
+    HTTPError,
+    MaxRetryError,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseError,
+    SSLError,
 )
 from urllib3.util.retry import Retry
 
@@ -140,7 +146,7 @@ class _FetchRetry(Retry):
         super().__init__(*args, **kwargs)
         self.budget = budget
 
-    def new(self, **kw) -> "_FetchRetry":
+    def new(self, **kw) -> _FetchRetry:
         kw.setdefault("budget", self.budget)
         return super().new(**kw)
 
@@ -184,7 +190,7 @@ def _fetch_http(source, etag, last_modified, timeout, retries, backoff, deadline
             try:
                 response = http.get(source, headers=headers, timeout=attempt_timeout, stream=True)
             except requests.exceptions.Timeout:
-                raise FeedUnreachable(source, _given_up(f"no answer within {attempt_timeout:g} s", budget)) from None
+                raise FeedUnreachable(source, _given_up(f"no answer within {attempt_timeout:.3g} s", budget)) from None
             except requests.exceptions.ConnectionError as e:
                 raise FeedUnreachable(source, _given_up(_connection_problem(e, attempt_timeout), budget)) from None
             except requests.exceptions.RequestException as e:
@@ -210,7 +216,7 @@ def _fetch_http(source, etag, last_modified, timeout, retries, backoff, deadline
                     # The answer began but did not end: urllib3 retries only until the headers
                     # arrive, so this retry is counted and timed by the same Retry here.
                     if isinstance(e, ReadTimeoutError):
-                        problem = f"no answer within {attempt_timeout:g} s"
+                        problem = f"no answer within {attempt_timeout:.3g} s"
                     else:
                         problem = "the connection was cut before the whole feed arrived"
                     try:
@@ -260,18 +266,20 @@ def _given_up(problem: str, budget: _Budget) -> str:
     """The last problem, with how many attempts were made and, if so, that the deadline stopped them."""
     attempts = max(1, budget.failed)
     tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-    if budget.refused_wait is not None:
+    if budget.refused_wait:
         return (
-            f"{problem} ({tries}; waiting {budget.refused_wait:g} s more would have passed "
-            f"the {budget.seconds:g} s deadline)"
+            f"{problem} ({tries}; the next one, after a {budget.refused_wait:g} s wait, "
+            f"would have started past the {budget.seconds:g} s deadline)"
         )
+    if budget.refused_wait is not None:
+        return f"{problem} ({tries}; no time left for another within the {budget.seconds:g} s deadline)"
     return f"{problem} ({tries})"
 
 
 def _connection_problem(error: requests.exceptions.ConnectionError, timeout: float) -> str:
     text = str(error)
     if "timed out" in text.lower():
-        return f"no answer within {timeout:g} s"
+        return f"no answer within {timeout:.3g} s"
     if "Name or service not known" in text or "nodename nor servname" in text or "NameResolution" in text:
         return "the server's name could not be resolved"
     if "Connection refused" in text:

@@ -35,7 +35,8 @@ from catalogue_sync.fetch import (
 )
 from catalogue_sync.utils import utc_iso, utc_now
 
-__all__ = ["DEMO_SOURCE", "DEFAULT_MAX_WITHDRAWAL_PERCENT", "SyncReport", "sync_catalogue", "sync_demo_catalogue"]
+# DEMO_SOURCE is imported from here by older code (bench/bench_sync.py).
+__all__ = ["DEFAULT_MAX_WITHDRAWAL_PERCENT", "DEMO_SOURCE", "SyncReport", "sync_catalogue", "sync_demo_catalogue"]
 
 # A feed that would withdraw more than this share of the active courses is refused: a backend
 # that sends an empty or half list by mistake must not empty the bot's catalogue.

@@ -1,4 +1,4 @@
-"""Small helpers shared by the sync and the read API: times, JSON columns, text folding."""
+"""Small helpers shared by the sync and the read API: times, JSON columns, text folding, search text."""
 
 from __future__ import annotations
 

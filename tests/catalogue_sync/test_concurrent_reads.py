@@ -89,7 +89,8 @@ def test_a_reader_process_sees_the_old_or_the_new_catalogue(sample, write_feed, 
 def stored_search_index(db_path) -> dict:
     """The SQL of the search index and its triggers, as the catalogue file holds them."""
     with sqlite3.connect(db_path) as conn:
-        return dict(conn.execute("select name, sql from sqlite_master where name like 'courses_fts%' and sql is not null"))
+        rows = conn.execute("select name, sql from sqlite_master where name like 'courses_fts%' and sql is not null")
+        return dict(rows)
 
 
 def test_readers_keep_their_search_index_while_a_sync_rebuilds_it(sample, write_feed, db_path, monkeypatch):

@@ -83,7 +83,9 @@ def test_make_catalogue_syncs_the_moved_demo_by_default(tmp_path):
     db = tmp_path / "catalogue.db"
     result = make("catalogue", f"CATALOGUE_DB={db}")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith(f"Syncing the demo catalogue into {db}\nsynced 24 courses from {tmp_path}/demo-catalogue.json: ")
+    assert result.stdout.startswith(
+        f"Syncing the demo catalogue into {db}\nsynced 24 courses from {tmp_path}/demo-catalogue.json: "
+    )
     assert Catalogue(db).next_info_sessions("dh-webdev-fullstack-27")
 
 
