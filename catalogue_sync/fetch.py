@@ -185,7 +185,7 @@ def _fetch_http(source, etag, last_modified, timeout, retries, backoff, deadline
         http.mount("http://", adapter)
         http.mount("https://", adapter)
         while True:
-            # Within the deadline, also for each wait of this attempt.
+            # No wait may go past the deadline (urllib3 keeps this timeout for the retries it makes).
             attempt_timeout = max(0.001, min(timeout, budget.left()))
             try:
                 response = http.get(source, headers=headers, timeout=attempt_timeout, stream=True)
