@@ -30,6 +30,11 @@ def catalogue_max_age_hours() -> float:
     return float(os.environ.get("CATALOGUE_MAX_AGE_HOURS", "48"))
 
 
+def catalogue_busy_timeout() -> float:
+    """Seconds an answer waits for a locked catalogue before apologising (`CATALOGUE_BUSY_TIMEOUT`, default 3)."""
+    return float(os.environ.get("CATALOGUE_BUSY_TIMEOUT", "3"))
+
+
 def hub_contact() -> Dict[str, str]:
     """The hub's name, phone and email from `HUB_CONTACT_NAME`, `HUB_CONTACT_PHONE`, `HUB_CONTACT_EMAIL`.
 

@@ -28,6 +28,8 @@ ACTIVE_COURSE_FIELDS = ("id", "title_fr", "title_nl", "title_en", "topics")
 
 
 PREFIX_MIN_LENGTH = 3
+# Seconds a read waits for a lock to go (WAL readers wait only for an exclusive lock or a recovery).
+DEFAULT_BUSY_TIMEOUT = 10.0
 # Read-only connections a thread keeps open, most recently used last.
 OPEN_CONNECTIONS_PER_THREAD = 4
 _open = threading.local()
@@ -62,12 +64,14 @@ class Catalogue:
 
     Args:
         path: The SQLite file; default `CATALOGUE_DB`, else `var/catalogue.db`.
+        timeout: Seconds a read waits for a lock held by another process before it gives up.
 
     Every method raises CatalogueUnavailable when there is no usable catalogue at `path`.
     """
 
-    def __init__(self, path: Union[str, Path, None] = None):
+    def __init__(self, path: Union[str, Path, None] = None, timeout: float = DEFAULT_BUSY_TIMEOUT):
         self.path = Path(path) if path is not None else default_db_path()
+        self.timeout = timeout
 
     def __repr__(self) -> str:
         return f"Catalogue({str(self.path)!r})"
@@ -96,14 +100,14 @@ class Catalogue:
             raise CatalogueUnavailable(f"no catalogue at {self.path}: run `catalogue-sync sync` first") from None
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         # A forked child opens its own: SQLite connections must not cross a fork.
-        key = (uri, stat.st_dev, stat.st_ino, os.getpid())
+        key = (uri, stat.st_dev, stat.st_ino, os.getpid(), self.timeout)
         connections = getattr(_open, "connections", None)
         if connections is None:
             connections = _open.connections = OrderedDict()
         conn = connections.pop(key, None)
         if conn is None:
             try:
-                conn = sqlite3.connect(uri, uri=True, timeout=10)
+                conn = sqlite3.connect(uri, uri=True, timeout=self.timeout)
             except sqlite3.Error as e:
                 raise CatalogueUnavailable(f"cannot open the catalogue at {self.path}: {e}") from e
             conn.row_factory = sqlite3.Row

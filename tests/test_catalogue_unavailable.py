@@ -48,9 +48,20 @@ def courses_table_gone(path, sample):
         db.execute("drop table courses")
 
 
+def locked(path, sample):
+    """Another process holds the catalogue exclusively (SQLite's exclusive locking mode)."""
+    shutil.copy(sample, path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("pragma locking_mode = exclusive")
+    holder.execute("begin immediate")
+    holder.execute("update organisation set name = name")
+    holder.execute("commit")  # the lock stays: exclusive mode keeps it until the connection closes
+    return holder
+
+
 # The hub's details are still readable from these: they come from the catalogue, not the configuration.
 index_being_rebuilt.organisation_readable = courses_table_gone.organisation_readable = True
-BROKEN = [missing, not_a_database, truncated, empty_file, index_being_rebuilt, courses_table_gone]
+BROKEN = [missing, not_a_database, truncated, empty_file, locked, index_being_rebuilt, courses_table_gone]
 LAST_SEARCH = '{"words": ["python"], "filters": {}, "offset": 0, "shown": ["dh-python-nl-27"]}'
 ACTIONS = [
     (ActionSearchCourses, "je cherche une formation python", "search_courses", {}),
@@ -66,11 +77,14 @@ ACTIONS = [
 @pytest.fixture
 def broken_catalogue(request, tmp_path, monkeypatch, sample_catalogue_db):
     path = tmp_path / "catalogue.db"
-    request.param(path, sample_catalogue_db)
+    holder = request.param(path, sample_catalogue_db)
     monkeypatch.setenv("CATALOGUE_DB", str(path))
+    monkeypatch.setenv("CATALOGUE_BUSY_TIMEOUT", "0.2")
     monkeypatch.setenv("HUB_CONTACT_PHONE", PHONE)
     monkeypatch.setenv("HUB_CONTACT_EMAIL", EMAIL)
-    return path
+    yield path
+    if holder is not None:
+        holder.close()
 
 
 def readable(request) -> bool:

@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.config import catalogue_db_path, hub_contact
+from bot.config import catalogue_busy_timeout, catalogue_db_path, hub_contact
 from bot.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, other_language
 from catalogue_sync.errors import CatalogueUnavailable
 from catalogue_sync.read import Catalogue
@@ -34,7 +34,7 @@ def open_catalogue() -> Catalogue:
     path = catalogue_db_path()
     if not path.exists():
         raise CatalogueUnavailable(f"no catalogue at {path}: run `catalogue-sync sync` first")
-    return Catalogue(path)
+    return Catalogue(path, timeout=catalogue_busy_timeout())
 
 
 def contact_details(language: str, catalogue: Optional[Catalogue] = None) -> Dict[str, str]:

@@ -30,12 +30,14 @@ logger = logging.getLogger(__name__)
 
 CATALOGUE_MATCH = "catalogue_match"
 VOCABULARY_FILE = "trained_words.json"
+MATCHER_BUSY_TIMEOUT = 0.2
 
 
 def open_catalogue():
     """The catalogue the actions read (`CATALOGUE_DB`), or None when none was synced yet."""
     path = catalogue_db_path()
-    return Catalogue(path) if path.exists() else None
+    # A hint only: it must never hold the NLU (and every conversation with it) behind a lock.
+    return Catalogue(path, timeout=MATCHER_BUSY_TIMEOUT) if path.exists() else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
