@@ -196,14 +196,25 @@ def test_a_question_of_its_own_fills_nothing_so_the_rules_answer_it():
         ("extract_elig_age", "elig_age", "hoe lang duurt de opleiding?", "ask_course_detail"),
         ("extract_elig_level_fr", "elig_level_fr", "c'est quoi le niveau B1 ?", "faq_language_support"),
         ("extract_elig_diploma", "elig_diploma", "est-ce que mon diplôme marocain est reconnu ?", "faq_diploma_recognition"),
+        # A new request that starts with "non" or names a place: the rules end the questions.
+        ("extract_elig_registered_jobseeker", "elig_registered_jobseeker",
+         "non en fait je cherche une formation en cybersécurité", "search_courses"),
+        ("extract_elig_brussels_resident", "elig_brussels_resident", "nee laat maar, een opleiding in Brussel",
+         "search_courses"),
+        ("extract_elig_level_en", "elig_level_en", "je cherche plutôt une formation en anglais niveau B1", "search_courses"),
+        ("extract_elig_diploma", "elig_diploma", "non, je voudrais parler à quelqu'un", "human_handoff"),
     ]:
         assert extract_with_messages(method, text, intent=intent, requested=slot) == ({}, []), text
 
 
-def test_an_answer_the_nlu_took_for_something_else_is_still_read():
+def test_an_answer_the_nlu_took_for_something_else_is_still_read(catalogue_env):
     assert extract("extract_elig_level_fr", "je parle bien français", intent="faq_language_support",
                    requested="elig_level_fr") == {"elig_level_fr": "B2"}
     assert extract("extract_elig_age", "45", intent="faq_accessibility", requested="elig_age") == {"elig_age": 45}
+    assert extract("extract_elig_brussels_resident", "Schaerbeek", intent="search_courses",
+                   requested="elig_brussels_resident") == {"elig_brussels_resident": True}
+    assert extract("extract_elig_registered_jobseeker", "je suis inscrite chez Actiris", intent="faq_registration_process",
+                   requested="elig_registered_jobseeker", course_id=WEB) == {"elig_registered_jobseeker": True}
 
 
 def test_a_level_goes_to_the_language_it_names(catalogue_env):

@@ -43,6 +43,8 @@ CHECKED_SLOT = "elig_checked_courses"
 # Intents of a message that answers the form's question; any other intent is a question or a
 # request of its own, which the rules answer before the form asks again.
 ANSWER_INTENTS = {"inform", "affirm", "deny", "nlu_fallback"}
+# At most this many words, a message the NLU took for something else is still read as an answer.
+SHORT_ANSWER_WORDS = 4
 MAX_ALTERNATIVES = 3
 ALTERNATIVES_SCANNED = 500
 
@@ -211,13 +213,15 @@ class ValidateEligibilityForm(FormValidationAction):
         return self._intent(tracker) in ANSWER_INTENTS
 
     def _may_read(self, tracker: Tracker) -> bool:
-        """Whether to read the message as the answer to the question asked.
+        """Whether to read a message the NLU did not take for an answer as the answer anyway.
 
-        An answer the NLU classified as something else ("je parle bien français" may look like a
-        question about language support) is still read; a question ("c'est quoi B1 ?") is not.
+        A short one is ("45", "B2", "Schaerbeek", which may look like something else), but not
+        for a bare yes or no; a question ("c'est quoi B1 ?") or a longer request ("non en fait je
+        cherche une formation en cybersécurité") is not: the rules answer it. What a message
+        states ("je parle bien français", "j'ai 24 ans") is read whatever the intent.
         """
         text = ((tracker.latest_message or {}).get("text") or "").strip()
-        return self._is_answer(tracker) or not text.endswith("?")
+        return not text.endswith("?") and len(text.split()) <= SHORT_ANSWER_WORDS
 
     def _not_understood(self, dispatcher, tracker: Tracker, slot: str, hint: str) -> Dict[Text, Any]:
         """An answer that could not be read gets a hint and the question again. Any other message
@@ -264,9 +268,12 @@ class ValidateEligibilityForm(FormValidationAction):
         text = (tracker.latest_message or {}).get("text") or ""
         others = [s for s in facts if s != slot]
         value = None
-        if self._may_read(tracker) and not (others and rules_of.is_correction(text)):
-            # "ah non, j'habite à Vilvorde" while asked about Actiris: the "non" is the correction's.
+        if others and rules_of.is_correction(text):
+            pass  # "ah non, j'habite à Vilvorde" while asked about Actiris: the "non" is the correction's
+        elif self._is_answer(tracker):
             value = rules_of.read_answer(slot, text)
+        elif self._may_read(tracker):
+            value = rules_of.read_answer(slot, text, yes_no=False)
         if value is None:
             value = facts.get(slot)  # stated, even in a question: "j'ai 17 ans, c'est bon ?"
         if value is None and self._is_answer(tracker) and not others:

@@ -513,7 +513,7 @@ def _place_statement(tokens: Sequence[str], verb: Optional[int], start: int, in_
     return in_region
 
 
-def read_residence(text: Optional[str], context: bool = False) -> Optional[bool]:
+def read_residence(text: Optional[str], context: bool = False, yes_no: bool = True) -> Optional[bool]:
     """Whether a message says the person lives in the Brussels-Capital Region.
 
     Args:
@@ -521,6 +521,8 @@ def read_residence(text: Optional[str], context: bool = False) -> Optional[bool]
         context: True when it answers "do you live in the Region?": then a place alone
             ("Schaerbeek", "Berchem (Anvers)", "1030") and a yes or no ("oui", "nee") are enough.
             Without context only a sentence about living says it ("j'habite à Vilvorde").
+        yes_no: with context, whether a bare yes or no counts (not when the message is a request
+            of its own: "non en fait je cherche une formation").
 
     Returns:
         True for a Brussels municipality one lives in, False for a place outside the Region, a
@@ -533,7 +535,7 @@ def read_residence(text: Optional[str], context: bool = False) -> Optional[bool]
     said = [s for s in _residence_statements(text or "", context) if s is not None]
     if said:
         return said[-1]
-    return read_yes_no(text) if context else None
+    return read_yes_no(text) if context and yes_no else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -581,7 +583,7 @@ def _clause_value(clause: str, end: int) -> Optional[bool]:
     return True
 
 
-def read_registered(text: Optional[str], context: bool = False) -> Optional[bool]:
+def read_registered(text: Optional[str], context: bool = False, yes_no: bool = True) -> Optional[bool]:
     """Whether a message says the person is registered as a jobseeker (Actiris, VDAB, Forem).
 
     Args:
@@ -590,6 +592,7 @@ def read_registered(text: Optional[str], context: bool = False) -> Optional[bool
             mars", "je suis au chômage" and a plain yes or no are enough. Without context the
             sentence must name the registration ("je suis inscrit chez Actiris", "ik ben
             werkzoekende", "ik ben niet ingeschreven bij de VDAB").
+        yes_no: with context, whether a bare yes or no counts.
 
     Returns:
         True, False ("nog niet ingeschreven", "je vais m'inscrire"), or None when not said.
@@ -613,7 +616,7 @@ def read_registered(text: Optional[str], context: bool = False) -> Optional[bool
                     said.append((clause_offset + match.start(), value))
     if said:
         return max(said, key=lambda s: s[0])[1]
-    return read_yes_no(text) if context else None
+    return read_yes_no(text) if context and yes_no else None
 
 
 def _offset_clauses(normalized: str) -> List[Tuple[int, str]]:
@@ -880,7 +883,7 @@ _HOLDS = re.compile(
 )
 
 
-def read_diploma(text: Optional[str], context: bool = False) -> Optional[str]:
+def read_diploma(text: Optional[str], context: bool = False, yes_no: bool = True) -> Optional[str]:
     """The highest diploma a message says the person holds (one of DIPLOMAS).
 
     Args:
@@ -888,6 +891,7 @@ def read_diploma(text: Optional[str], context: bool = False) -> Optional[str]:
         context: True when it answers "which diploma do you have?": then "CESS", "bachelier",
             "geen" or a plain "non" are enough. Without context the message must say the person
             holds it ("j'ai le CESS", "ik heb een bachelor", "je n'ai pas de diplôme").
+        yes_no: with context, whether a bare "non" counts as no diploma.
 
     Returns:
         The diploma, or None: not said, still studying ("je fais un bachelier"), stopped before
@@ -911,7 +915,7 @@ def read_diploma(text: Optional[str], context: bool = False) -> Optional[str]:
     if found:
         held = [d for d in found if d != "none"]
         return max(held, key=DIPLOMAS.index) if held else "none"
-    if context:
+    if context and yes_no:
         answer = read_yes_no(text)
         if answer is False or re.fullmatch(r"\s*(?:aucun|aucune|rien|geen|geen enkel|niks|niets|none)\s*", normalized):
             return "none"  # "non" / "nee" to "which diploma do you have?"
@@ -965,18 +969,25 @@ def stated_facts(text: Optional[str]) -> Dict[str, Any]:
     return facts
 
 
-def read_answer(slot: str, text: Optional[str]) -> Any:
+def read_answer(slot: str, text: Optional[str], yes_no: bool = True) -> Any:
     """A message read as the answer to the question that fills `slot`, from its words alone.
 
     Clear texts need no NLU: "non, je n'habite pas à Bruxelles" is a no whatever intent was
     predicted. A payload ("/affirm") or a text that is not decisive ("euh", "ok") gives None:
     the caller may then use the NLU's intent and entities.
+
+    Args:
+        slot: the slot of the question asked (one of ANSWER_SLOTS).
+        text: the message.
+        yes_no: whether a bare yes or no ("oui", "nee") is an answer; False for a message the
+            NLU took for a request of its own, where "non" starts something else ("non en fait
+            je cherche une formation en cybersécurité").
     """
     readers = {
-        "elig_registered_jobseeker": lambda t: read_registered(t, context=True),
-        "elig_brussels_resident": lambda t: read_residence(t, context=True),
+        "elig_registered_jobseeker": lambda t: read_registered(t, context=True, yes_no=yes_no),
+        "elig_brussels_resident": lambda t: read_residence(t, context=True, yes_no=yes_no),
         "elig_age": lambda t: read_age(t, context=True),
-        "elig_diploma": lambda t: read_diploma(t, context=True),
+        "elig_diploma": lambda t: read_diploma(t, context=True, yes_no=yes_no),
     }
     if slot in readers:
         return readers[slot](text)
