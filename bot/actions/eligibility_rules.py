@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Pattern, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Pattern, Sequence, Tuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -78,10 +78,10 @@ def _number_word_table() -> Dict[str, int]:
                 table[f"{word} et un" if unit == 1 else f"{word} {fr_units[unit]}"] = tens * 10 + unit
                 if unit == 1:
                     table[f"{word} un"] = tens * 10 + 1
-    for unit in range(0, 10):  # soixante-dix..., quatre-vingt-dix...
-        table[f"soixante {fr_teens[unit]}" if unit != 1 else "soixante et onze"] = 70 + unit
+    for unit in range(10):  # France's soixante-dix to -dix-neuf, quatre-vingt-dix to -dix-neuf
         table[f"soixante {fr_teens[unit]}"] = 70 + unit
         table[f"quatre vingt {fr_teens[unit]}"] = 90 + unit
+    table["soixante et onze"] = 71
     nl_units = ["", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"]
     nl_teens = ["tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien",
                 "achttien", "negentien"]
@@ -305,8 +305,7 @@ _NOT_PLACES = {
     "ville", "stad", "appartement", "appart", "maison", "huis", "studio", "kot", "rue", "straat",
     "quartier", "wijk", "commune", "gemeente", "region", "regio", "gewest", "belgique", "belgie",
     "belgium", "pays", "land", "zelfde", "meme", "famille", "familie", "foyer", "home", "zone",
-    "capitale", "hoofdstad", "ce", "cette", "dit", "deze", "the", "with", "avec", "met", "bij", "mes",
-    "un", "colocation", "kamer", "chambre", "residence", "logement", "woning", "flat", "buurt",
+    "capitale", "hoofdstad", "ce", "cette", "dit", "deze", "the", "with", "avec", "met", "bij", "colocation", "kamer", "chambre", "residence", "logement", "woning", "flat", "buurt",
 }
 # "près de Bruxelles", "pas loin de", "net buiten Brussel", "in de buurt van": not in it.
 _NEAR_WORDS = {
@@ -601,7 +600,8 @@ def read_registered(text: Optional[str], context: bool = False, yes_no: bool = T
         return None
     normalized, _ = _strip(_NEUTRAL, normalize(text))
     said: List[Tuple[int, bool]] = []
-    for clause_offset, clause in _offset_clauses(normalized):
+    for clause_number, clause in enumerate(_clause_texts(normalized)):
+        clause_offset = clause_number * 10000  # a position that keeps the clauses' order
         if not context and not _JOBSEEKER.search(clause):
             continue
         if _WILL_REGISTER.search(clause):
@@ -619,16 +619,11 @@ def read_registered(text: Optional[str], context: bool = False, yes_no: bool = T
     return read_yes_no(text) if context and yes_no else None
 
 
-def _offset_clauses(normalized: str) -> List[Tuple[int, str]]:
-    """The clauses of a normalised text as strings, with a position that keeps their order."""
-    return [(index * 10000, clause) for index, clause in enumerate(_clause_texts(normalized))]
-
-
 # --------------------------------------------------------------------------------------------
 # Age
 # --------------------------------------------------------------------------------------------
 
-_AGE_UNITS = {"ans", "an", "jaar", "jr", "j", "years", "yo", "ans"}
+_AGE_UNITS = {"ans", "an", "jaar", "jr", "j", "years", "yo"}
 _AGE_SUBJECT_ENDINGS = (
     ("j'", "ai"), ("jai",), ("g",), ("ik", "ben"), ("k", "ben"), ("ben",), ("moi",), ("age",), ("leeftijd",),
     ("age", "est"), ("leeftijd", "is"), ("ai", "maintenant"), ("ben", "nu"), ("j'", "ai", "deja"),
@@ -647,7 +642,7 @@ _NOT_AGE_BEFORE = {"depuis", "sinds", "pendant", "gedurende", "y", "fait", "voil
                    "fille", "zoon", "dochter"}
 # "je vais avoir 18 ans", "ik word 18", "bientôt 18", "presque 18": not the age now.
 _FUTURE_AGE_BEFORE = {"avoir", "aurai", "auras", "aura", "word", "wordt", "worden", "bientot", "binnenkort",
-                      "presque", "bijna", "ferai", "fete", "vier", "wordt", "quasi"}
+                      "presque", "bijna", "ferai", "fete", "vier", "quasi"}
 _MIN_AGE, _MAX_AGE = 12, 99
 
 
@@ -675,9 +670,9 @@ def _ages(clause: Sequence[str], context: bool) -> List[int]:
                 continue  # "17 ans d'expérience", "5 jaar geleden"
             if before and before[-1] in _NOT_AGE_BEFORE and not subject:
                 continue  # "depuis 5 ans", "la formation dure 2 ans"
-            if subject or index == 0 or (index == 1 and before[0] in {"moi", "ik", "et", "en", "donc", "dus"}) or context:
-                if not negated_subject:
-                    ages.append(value)
+            at_start = index == 0 or (index == 1 and before[0] in {"moi", "ik", "et", "en", "donc", "dus"})
+            if (subject or at_start or context) and not negated_subject:
+                ages.append(value)
         elif subject and (after is None or after in _AGE_FOLLOWERS_OK):
             if not negated_subject:
                 ages.append(value)
@@ -794,10 +789,6 @@ def languages_named(text: Optional[str]) -> List[str]:
     return [code for code in LANGUAGE_NAMES if code in named]
 
 
-def _level_clauses(normalized: str) -> List[str]:
-    return _clause_texts(normalized)
-
-
 def stated_levels(text: Optional[str], context: bool = False) -> Dict[str, str]:
     """The level of each language a message states ("mon néerlandais est B1" -> {"elig_level_nl": "B1"}).
 
@@ -815,7 +806,7 @@ def stated_levels(text: Optional[str], context: bool = False) -> Dict[str, str]:
     if is_payload(text):
         return {}
     levels: Dict[str, str] = {}
-    for clause in _level_clauses(normalize(text)):
+    for clause in _clause_texts(normalize(text)):
         words = clause.split()
         native = [NATIVE_WORDS[w] for w in words if w in NATIVE_WORDS]
         if native and not _NEGATED_STATUS.search(clause):
@@ -832,7 +823,7 @@ def stated_levels(text: Optional[str], context: bool = False) -> Dict[str, str]:
             continue
         codes = [code for _, code in languages]
         if len(said) == len(codes):
-            pairs = zip(codes, [level for _, level in said])
+            pairs = zip(codes, [level for _, level in said], strict=True)
         else:
             pairs = ((code, said[0][1]) for code in codes)
         for code, level in pairs:
@@ -868,8 +859,9 @@ DIPLOMA_PATTERNS = (
     (r"\b(?:master|masters|mastere|masterdiploma|licentiaat|licencie|licenciee|doctorat|doctoraat|phd|ingenieur|bac ?\+ ?[5-8])\b", "master"),
     (r"\b(?:bachelier|bacheliere|bachelor|bachelors|bachelordiploma|graduat|graduaat|licence|bac ?\+ ?[34]|haute ecole|hogeschool)\b", "bachelor"),
     (r"\b(?:ce1d|ce2d|cesi|secondaire inferieur|lager secundair|tweede graad|2e graad|2de graad)\b", "lower_secondary"),
-    (r"\b(?:cess|secondaire superieur|humanites|rheto|rhetorique|hoger secundair|humaniora|middelbare school|middelbaar"
-     r"|high school|baccalaureat|bac (?:francais|marocain|algerien|tunisien)|secondaire|secundair)\b", "upper_secondary"),
+    ((r"\b(?:cess|secondaire superieur|humanites|rheto|rhetorique|hoger secundair|humaniora|middelbare school"
+      r"|middelbaar|high school|baccalaureat|bac (?:francais|marocain|algerien|tunisien)|secondaire|secundair)\b"),
+     "upper_secondary"),
     (r"\b(?:ceb|certificat d'etudes de base|primaire|lagere school|lager onderwijs|basisonderwijs|basisschool|primary school)\b", "primary"),
 )
 # Studying now, or stopped before the end: not a diploma one holds.
