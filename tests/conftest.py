@@ -42,7 +42,8 @@ def catalogue_env(sample_catalogue_db, tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory, sample_catalogue_db) -> Servers:
-    """The action server and a Rasa server with the trained model, on free loopback ports."""
+    """The assistant as `make run` starts it (scripts/run-assistant), with the trained model, on free
+    loopback ports; its HTTP API is on with a token, which `servers.tracker()` and `servers.slots()` pass."""
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: run `make train` (make test does it).")
     workdir = tmp_path_factory.mktemp("servers")
