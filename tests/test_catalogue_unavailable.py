@@ -10,6 +10,7 @@ import pytest
 
 from actions_helpers import make_tracker, run_action
 from bot.actions.course_details import ActionCourseDetail
+from bot.actions.eligibility import ActionEligibilityCorrection, ActionEligibilityStart, ActionEligibilityVerdict
 from bot.actions.fallback import ActionOutOfScope, ActionSuggestIntents
 from bot.actions.faq import ActionAnswerFaq
 from bot.actions.handoff import ActionHumanHandoff
@@ -71,6 +72,10 @@ ACTIONS = [
     (ActionInfoSessions, "c'est quand la séance d'info python ?", "ask_info_session", {}),
     (ActionAnswerFaq, "c'est payant ?", "faq_cost", {"course_id": "dh-java-dev-27"}),
     (ActionAnswerFaq, "je peux venir avec mes enfants ?", "faq_childcare", {}),
+    (ActionEligibilityStart, "je peux suivre la formation java ?", "ask_eligibility", {}),
+    (ActionEligibilityVerdict, "oui", "affirm", {"course_id": "dh-java-dev-27", "elig_age": 30}),
+    (ActionEligibilityCorrection, "en fait j'ai 17 ans", "inform",
+     {"course_id": "dh-java-dev-27", "elig_age": 30, "elig_checked_courses": ["dh-java-dev-27"]}),
 ]
 
 
@@ -113,7 +118,9 @@ def test_every_catalogue_action_apologises_and_gives_the_way_to_a_person(
         return  # what this answer needs is still there (a course by its id, the FAQ): a real answer
     assert [m["response"] for m in messages] == ["utter_catalogue_unavailable"]
     assert (messages[0]["phone"], messages[0]["email"]) == expected_contact
-    assert events == []
+    # Nothing changes, and the eligibility questions do not start without the course's rules.
+    expected = ["followup action_listen"] if action is ActionEligibilityStart else []
+    assert [f"{e['event']} {e.get('name')}" for e in events] == expected
 
 
 @pytest.mark.parametrize("broken_catalogue", BROKEN, indirect=True, ids=lambda f: f.__name__)
