@@ -91,6 +91,7 @@ eval: $(MODEL) catalogue
 bench: $(MODEL)
 	$(BIN)/python bench/bench_sync.py
 	$(BIN)/python bench/bench_nlu_latency.py --model $(MODEL)
+	$(BIN)/python bench/bench_long_messages.py --model $(MODEL)
 
 # A database goes with its WAL files: a -wal left behind could be read into a new database of that name.
 clean:

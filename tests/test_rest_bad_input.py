@@ -69,3 +69,10 @@ def test_allowed_metadata_still_sets_the_language(servers, sender):
     replies = servers.send(sender, "Hallo", metadata={"language": "nl", "junk": "x" * 5000})
     assert replies[0]["text"].startswith("Hallo")
     assert servers.tracker(sender)["slots"]["session_started_metadata"] == {"language": "nl"}
+
+
+def test_buttons_carrying_entities_arrive_as_json_and_log_no_error(servers, sender):
+    replies = servers.send(sender, "je cherche une formation", metadata={"language": "fr"})
+    payloads = [b["payload"] for r in replies for b in r.get("buttons") or []]
+    assert '/search_courses{"topic": "web"}' in payloads
+    assert "interpolator" not in servers.logs()

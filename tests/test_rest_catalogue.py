@@ -108,5 +108,5 @@ def test_a_new_search_ends_the_eligibility_questions(servers, sender):
     servers.send(sender, "est-ce que je peux participer à la formation full stack ?")
     replies = servers.send(sender, "non en fait je cherche une formation en cybersécurité")
     assert "Analyste en cybersécurité (SOC)" in titles(replies)
-    tracker = requests.get(f"{servers.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+    tracker = servers.tracker(sender)
     assert not tracker["active_loop"]
