@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.bench_nlu_latency import messages, percentile  # noqa: E402
+from bench.bench_nlu_latency import messages, percentile, print_table  # noqa: E402
 from servers import running_servers  # noqa: E402
 
 LONG_MESSAGE = ("Bonjour, je cherche une formation en développement web, en data ou en cybersécurité, "
@@ -102,10 +102,7 @@ def main() -> None:
         ("their p50 / p95 (ms)", f"{statistics.median(long_latencies):.0f} / {percentile(long_latencies, 0.95):.0f}"
          if long_latencies else "-"),
     ]
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':{width}}  value")
-    for name, value in rows:
-        print(f"{name:{width}}  {value}")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,14 @@ def rss_mb(pid: int) -> float:
     return sum(int(x) for x in out.split()) / 1024
 
 
+def print_table(rows: list) -> None:
+    """Prints (measure, value) rows as a two-column table."""
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':{width}}  value")
+    for name, value in rows:
+        print(f"{name:{width}}  {value}")
+
+
 def main() -> None:
     """Runs the benchmark and prints the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,10 +109,7 @@ def main() -> None:
         ("Rasa server memory (MB RSS)", f"{rasa_mb:.0f}"),
         ("action server memory (MB RSS)", f"{actions_mb:.0f}"),
     ]
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':{width}}  value")
-    for name, value in rows:
-        print(f"{name:{width}}  {value}")
+    print_table(rows)
 
 
 if __name__ == "__main__":

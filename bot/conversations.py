@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import Iterator, Optional, Union
 
 import click
 
@@ -101,6 +102,22 @@ select sender_id from events group by sender_id having max(timestamp) < :cutoff
 """
 
 
+@contextmanager
+def _deleting(db_path: PathLike, dry_run: bool) -> Iterator[sqlite3.Connection]:
+    """One write transaction on the tracker store: committed, or rolled back for a dry run or an error."""
+    db = connect(db_path)
+    try:
+        db.execute("begin immediate")
+        try:
+            yield db
+        except BaseException:
+            db.execute("rollback")
+            raise
+        db.execute("rollback" if dry_run else "commit")
+    finally:
+        db.close()
+
+
 def purge(db_path: PathLike, days: int = DEFAULT_RETENTION_DAYS, now: Optional[float] = None,
           dry_run: bool = False) -> PurgeReport:
     """Deletes the conversation data older than `days`.
@@ -125,25 +142,15 @@ def purge(db_path: PathLike, days: int = DEFAULT_RETENTION_DAYS, now: Optional[f
     if days < 1:
         raise ValueError(f"days must be at least 1, not {days}")
     cutoff = (time.time() if now is None else now) - days * SECONDS_PER_DAY
-    db = connect(db_path)
-    try:
-        db.execute("begin immediate")
-        try:
-            inactive = [row[0] for row in db.execute(_INACTIVE_SENDERS, {"cutoff": cutoff})]
-            events_deleted = 0
-            for sender_id in inactive:
-                events_deleted += db.execute(
-                    "delete from events where sender_id = ?", (sender_id,)).rowcount
-            earlier = db.execute(_EARLIER_SESSIONS, {"cutoff": cutoff}).fetchall()
-            trimmed = {sender_id for _, sender_id in earlier}
-            db.executemany("delete from events where id = ?", [(event_id,) for event_id, _ in earlier])
-            events_deleted += len(earlier)
-        except BaseException:
-            db.execute("rollback")
-            raise
-        db.execute("rollback" if dry_run else "commit")
-    finally:
-        db.close()
+    with _deleting(db_path, dry_run) as db:
+        inactive = [row[0] for row in db.execute(_INACTIVE_SENDERS, {"cutoff": cutoff})]
+        events_deleted = 0
+        for sender_id in inactive:
+            events_deleted += db.execute("delete from events where sender_id = ?", (sender_id,)).rowcount
+        earlier = db.execute(_EARLIER_SESSIONS, {"cutoff": cutoff}).fetchall()
+        trimmed = {sender_id for _, sender_id in earlier}
+        db.executemany("delete from events where id = ?", [(event_id,) for event_id, _ in earlier])
+        events_deleted += len(earlier)
     return PurgeReport(conversations_deleted=len(inactive), conversations_trimmed=len(trimmed),
                        events_deleted=events_deleted, cutoff=cutoff)
 
@@ -162,18 +169,8 @@ def forget(db_path: PathLike, sender_id: str, dry_run: bool = False) -> int:
     Raises:
         NoTrackerStore: the file is not a tracker store.
     """
-    db = connect(db_path)
-    try:
-        db.execute("begin immediate")
-        try:
-            deleted = db.execute("delete from events where sender_id = ?", (sender_id,)).rowcount
-        except BaseException:
-            db.execute("rollback")
-            raise
-        db.execute("rollback" if dry_run else "commit")
-    finally:
-        db.close()
-    return deleted
+    with _deleting(db_path, dry_run) as db:
+        return db.execute("delete from events where sender_id = ?", (sender_id,)).rowcount
 
 
 def _plural(count: int, word: str) -> str:

@@ -9,15 +9,14 @@ it did not understand. Both intents reach the same answer while a course is unde
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.stateless import StatelessComponent
 
 from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
 
@@ -27,7 +26,7 @@ FAQ_DETAIL_INTENTS = frozenset(FAQ_INTENT_PREFIX + topic for topic in COURSE_DET
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class CourseDetailOrFaq(GraphComponent, IntentClassifier):
+class CourseDetailOrFaq(StatelessComponent, IntentClassifier):
     """Merges ask_course_detail and a course-detail FAQ intent when they are the first two.
 
     The merged intent has both confidences. It is ask_course_detail when the message names a
@@ -37,16 +36,6 @@ class CourseDetailOrFaq(GraphComponent, IntentClassifier):
     Goes after the intent classifiers and before the FallbackClassifier.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "CourseDetailOrFaq":
-        """Creates the component (it learns nothing)."""
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Merges the first two intents of each message where they are one question."""

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.language import detect_language
+from bot.nlu.stateless import StatelessComponent
 
 LANGUAGE = "language"
 
@@ -20,28 +18,13 @@ LANGUAGE = "language"
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False
 )
-class LanguageDetector(GraphComponent):
+class LanguageDetector(StatelessComponent):
     """Sets `language` ({code, confidence, decisive, words}) on every message.
 
     Runs first in the pipeline so that the tokenizer can pick the right language rules,
     and the action keeping the `language` slot reads it from the parse output.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
-        """Creates the component (it has nothing to train)."""
-        return cls()
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        """The component has no settings."""
-        return {}
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Marks the language of training examples, for the tokenizer that follows."""

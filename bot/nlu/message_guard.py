@@ -10,18 +10,16 @@ text, so that the bot asks for a shorter question and no action reads it.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.config import max_message_chars
+from bot.nlu.stateless import StatelessComponent
 
 TOO_LONG = "message_too_long"
 # No example teaches it (scripts/validate_data.py expects it to have no training data).
@@ -30,23 +28,8 @@ UNTRAINED_INTENT = "message_too_long"
 KEPT_CHARS = 300
 
 
-class _Stateless(GraphComponent):
-    """A component that learns nothing."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "_Stateless":
-        """Creates the component."""
-        return cls()
-
-
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class LongMessageGuard(_Stateless):
+class LongMessageGuard(StatelessComponent):
     """First in the pipeline: an over-long message goes on as its beginning only."""
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -65,7 +48,7 @@ class LongMessageGuard(_Stateless):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class LongMessageIntent(_Stateless, IntentClassifier):
+class LongMessageIntent(StatelessComponent, IntentClassifier):
     """Last in the pipeline: a message the guard marked gets the intent `message_too_long`."""
 
     def process(self, messages: List[Message]) -> List[Message]:
