@@ -41,3 +41,11 @@ def test_a_session_gets_its_answers_whatever_metadata_comes_with_the_message(cli
     assert answer["text"].startswith("Hallo")
     tracker = servers.tracker(session_id)
     assert "x" * 100 not in str(tracker) and "not json" not in str(tracker)
+
+
+def test_an_over_long_message_is_answered_in_the_session(client, servers):
+    session_id = uuid.uuid4().hex
+    client.emit("session_request", {"session_id": session_id})
+    next_event(client, "session_confirm")
+    client.emit("user_uttered", {"message": "Ik zoek een opleiding in Brussel. " * 100, "session_id": session_id})
+    assert next_event(client, "bot_uttered")["text"].startswith("Je bericht is te lang")
