@@ -8,15 +8,20 @@ never the reverse.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
+import yaml
 from rapidfuzz import fuzz, process
 
-from bot.language import fold
+from bot.language import SUPPORTED_LANGUAGES, fold
 from catalogue_sync.utils import search_text
+
+logger = logging.getLogger(__name__)
 
 # Similarity (0-100, rapidfuzz's ratio) a typed word needs to be read as a catalogue word.
 SPELLING_CUTOFF = 80
@@ -137,12 +142,16 @@ def catalogue_words(catalogue) -> CatalogueWords:
 
 
 def correct_spelling(words: List[str], known: Iterable[str]) -> List[str]:
-    """Each word, or the closest catalogue word when it is not one ("cybersecuriter" -> ...)."""
+    """Each word, or the closest catalogue word when it is not one ("cybersecuriter" -> ...).
+
+    A word of the synonyms (bot/synonyms) is left as it is: the search knows what it means.
+    """
     choices = getattr(known, "choices", None) or tuple(known)
     known_set = known if isinstance(known, (set, frozenset)) else set(choices)
+    synonyms = synonyms_table()
     corrected = []
     for word in words:
-        if word in known_set or len(word) < SPELLING_MIN_LETTERS:
+        if word in known_set or len(word) < SPELLING_MIN_LETTERS or word in synonyms.groups_of:
             corrected.append(word)
             continue
         match = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
@@ -151,7 +160,8 @@ def correct_spelling(words: List[str], known: Iterable[str]) -> List[str]:
 
 
 def course_words(text: str, known: Iterable[str]) -> List[str]:
-    """The words of a message that name courses of the catalogue (spelling corrected).
+    """The words of a message that name courses of the catalogue (spelling corrected), or whose
+    synonyms do ("gsm" where the catalogue says "smartphone").
 
     Args:
         text: the message.
@@ -159,7 +169,87 @@ def course_words(text: str, known: Iterable[str]) -> List[str]:
     """
     if not text or text.startswith("/"):
         return []
-    return [w for w in correct_spelling(keywords(text), known) if w in known]
+    groups_of = synonyms_table().groups_of
+    return [w for w in correct_spelling(keywords(text), known)
+            if w in known or any(set(entry.split()) <= known for group in groups_of.get(w, ()) for entry in group)]
+
+
+class Synonyms:
+    """The synonym groups of bot/synonyms/<language>.yml, as search terms.
+
+    Attributes:
+        groups_of: each word of an entry -> the groups it belongs to (entries as keyword strings).
+        phrases: (the words of a several-word entry, its group), longest first.
+    """
+
+    def __init__(self, groups: Iterable[Iterable[str]]):
+        self.groups_of: Dict[str, List[Tuple[str, ...]]] = {}
+        self.phrases: List[Tuple[Tuple[str, ...], Tuple[str, ...]]] = []
+        single: Dict[str, Tuple[str, ...]] = {}
+        for raw in groups:
+            group = tuple(dict.fromkeys(" ".join(keywords(str(entry))) for entry in raw if entry is not None))
+            group = tuple(entry for entry in group if entry)
+            if len(group) < 2:
+                continue
+            for entry in group:
+                for word in entry.split():
+                    self.groups_of.setdefault(word, []).append(group)
+                if " " in entry:
+                    self.phrases.append((tuple(entry.split()), group))
+                else:
+                    single.setdefault(entry, group)
+        self.single = single
+        self.phrases.sort(key=lambda pair: -len(pair[0]))
+
+    def terms(self, words: List[str]) -> List[Union[str, Tuple[str, ...]]]:
+        """Search terms for the words of a message: each word, or its group of synonyms.
+
+        A several-word entry ("réparer un pc") found in a row in the words stands for them all.
+        """
+        terms: List[Union[str, Tuple[str, ...]]] = []
+        index = 0
+        while index < len(words):
+            for phrase, group in self.phrases:
+                if tuple(words[index:index + len(phrase)]) == phrase:
+                    terms.append(group)
+                    index += len(phrase)
+                    break
+            else:
+                word = words[index]
+                terms.append(self.single.get(word, word))
+                index += 1
+        return terms
+
+
+SYNONYMS_DIR = Path(__file__).with_name("synonyms")
+_SYNONYMS_CACHE: Dict[str, Tuple[tuple, Synonyms]] = {}
+
+
+def synonyms_table() -> Synonyms:
+    """The synonyms of every language (bot/synonyms/*.yml), read again when a file changes.
+
+    Staff edit those files; a Brussels message mixes the languages, so all of them apply.
+    """
+    paths = [SYNONYMS_DIR / f"{code}.yml" for code in SUPPORTED_LANGUAGES]
+    state = tuple(_file_state(path) for path in paths)
+    cached = _SYNONYMS_CACHE.get("all")
+    if cached is None or cached[0] != state:
+        groups: List[Any] = []
+        for path in paths:
+            try:
+                loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            except (OSError, yaml.YAMLError) as error:
+                logger.warning("Synonyms of %s left out: %s", path.name, error)
+                continue
+            groups += [g for g in loaded if isinstance(g, list)]
+        cached = (state, Synonyms(groups))
+        _SYNONYMS_CACHE["all"] = cached
+    return cached[1]
+
+
+def search_terms(words: List[str]) -> List[Union[str, Tuple[str, ...]]]:
+    """The terms of a catalogue search for these words, synonyms included (see `Synonyms.terms`)."""
+    return synonyms_table().terms(words)
 
 
 # FAQ intents are "faq_<topic>". The topics that are also a detail of each course: asked while a

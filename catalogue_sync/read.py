@@ -17,7 +17,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Union
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Union
 
 from catalogue_sync.db import FTS_WEIGHTS, JSON_COLUMNS
 from catalogue_sync.errors import CatalogueUnavailable
@@ -45,18 +45,41 @@ class _CourseQuery(NamedTuple):
     filtered: bool
 
 
-def fts_query(text: str) -> Optional[str]:
+# Words to search for: a text, or terms that must all match, each a word or phrase or a list of
+# alternatives of which one must match (synonyms: [["gsm", "smartphone"], "reparation"]).
+SearchText = Union[str, Sequence[Union[str, Sequence[str]]]]
+
+
+def fts_query(text: SearchText) -> Optional[str]:
     """The FTS5 query for words a user typed: every word must match, as a word or a word's start.
 
     `cyber securite` becomes `"cyber"* "securite"*`; None when the text has no word at all.
     Words shorter than 3 letters match whole words only: as prefixes ("e" of "e-commerce")
     they would match nearly everything, slowly. Tech terms are rewritten as the index holds
     them (utils.search_text): `C# .NET` becomes `"csharp"* "dotnet"*`.
+
+    Terms instead of a text: each must match, and a list of alternatives matches when one of
+    them does; an alternative of several words is a phrase. `[["gsm", "telephone portable"],
+    "reparer"]` becomes `("gsm"* OR "telephone portable"*) AND "reparer"*`.
     """
-    words = _WORD.findall(search_text(text) or "")
-    if not words:
+    if isinstance(text, str):
+        text = _WORD.findall(search_text(text) or "")
+    terms = []
+    for term in text or ():
+        alternatives = [term] if isinstance(term, str) else list(term)
+        phrases = list(dict.fromkeys(p for p in (_fts_phrase(a) for a in alternatives) if p))
+        if phrases:
+            terms.append(phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")")
+    # FTS5 reads "a b" as a AND b, but not after a parenthesised group.
+    return (" AND " if any(t.startswith("(") for t in terms) else " ").join(terms) or None
+
+
+def _fts_phrase(words: str) -> Optional[str]:
+    """One word or phrase as FTS5 writes it: quoted, its last word a prefix if long enough."""
+    tokens = _WORD.findall(search_text(words) or "")
+    if not tokens:
         return None
-    return " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN_LENGTH else f'"{w}"' for w in words)
+    return f'"{" ".join(tokens)}"' + ("*" if len(tokens[-1]) >= PREFIX_MIN_LENGTH else "")
 
 
 class Catalogue:
@@ -120,7 +143,7 @@ class Catalogue:
 
     def search_courses(
         self,
-        text: Optional[str] = None,
+        text: Optional[SearchText] = None,
         *,
         topic: Optional[str] = None,
         level: Optional[str] = None,
@@ -141,6 +164,8 @@ class Catalogue:
                 Accents and case do not matter; each word also matches as the start of a longer
                 word ("cyber" finds "cybersécurité"); every word must match. Ranked by relevance.
                 Tech terms are words of their own: "C#" finds C#, not every "c" (utils.search_text).
+                Or terms (see `fts_query`): each must match, a list of alternatives by any of them
+                (synonyms: `[["gsm", "smartphone"], "reparation"]`).
                 Without text, courses come by start date (courses without one last), then id.
             topic: A topic the course lists (accents and case do not matter).
             level: "beginner", "intermediate" or "advanced".
@@ -182,7 +207,7 @@ class Catalogue:
 
     def count_courses(
         self,
-        text: Optional[str] = None,
+        text: Optional[SearchText] = None,
         *,
         topic: Optional[str] = None,
         level: Optional[str] = None,

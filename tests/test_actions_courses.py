@@ -381,3 +381,14 @@ def test_tech_terms_are_searched_as_themselves(catalogue_env, text, typed):
     entities = [span(text, typed, "topic")] if typed else []
     messages, _ = search(text, entities=entities)
     assert ids_offered(messages) == ["dh-dotnet-dev-en-27"]
+
+
+@pytest.mark.parametrize("language, message, course", [
+    ("fr", "une formation pour réparer les pc", "dh-helpdesk-prequal-27"),
+    ("nl", "ik wil leren pc herstellen", "dh-helpdesk-prequal-27"),
+    ("fr", "je veux apprendre à utiliser mon gsm", "dh-digital-basics-27"),
+    ("nl", "iets met een webwinkel of online winkel", "dh-ecommerce-27"),
+])
+def test_everyday_words_find_the_catalogue_course_through_the_synonyms(catalogue_env, language, message, course):
+    messages, _ = search(message, language=language)
+    assert course in ids_offered(messages)

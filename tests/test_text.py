@@ -70,3 +70,27 @@ def test_tech_terms_are_keywords_as_themselves(message, words):
 def test_tech_terms_in_titles_are_catalogue_words():
     words = text.vocabulary([{"title_fr": "Développeur·euse .NET junior (C#)", "topics": ["node.js", "3D"]}])
     assert {"dotnet", "csharp", "nodejs", "3d"} <= words
+
+
+def test_synonyms_make_a_group_of_alternatives_and_phrases_stand_for_their_words():
+    table = text.Synonyms([["gsm", "smartphone", "téléphone portable"], ["réparer un PC", "helpdesk", "support informatique"]])
+    assert table.terms(["reparer", "pc", "gsm", "python"]) == [
+        ("reparer pc", "helpdesk", "support informatique"), ("gsm", "smartphone", "telephone portable"), "python"]
+
+
+def test_the_synonym_files_staff_edit_are_read_and_used(tmp_path, monkeypatch):
+    (tmp_path / "fr.yml").write_text("- [gsm, smartphone]\n", encoding="utf-8")
+    (tmp_path / "nl.yml").write_text("- [pc herstellen, helpdesk]\n- not a group\n", encoding="utf-8")
+    monkeypatch.setattr(text, "SYNONYMS_DIR", tmp_path)
+    assert text.search_terms(["gsm", "pc", "herstellen"]) == [("gsm", "smartphone"), ("pc herstellen", "helpdesk")]
+    (tmp_path / "fr.yml").write_text("- [gsm, smartphone, mobieltje]\n", encoding="utf-8")
+    assert text.search_terms(["gsm"]) == [("gsm", "smartphone", "mobieltje")]
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_the_shipped_synonym_files_are_groups_of_several_entries(language):
+    import yaml
+
+    groups = yaml.safe_load((text.SYNONYMS_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+    assert len(groups) >= 10 and all(isinstance(g, list) and len(g) >= 2 for g in groups)
+    assert all(len(text.Synonyms([g]).single) + len(text.Synonyms([g]).phrases) >= 2 for g in groups)

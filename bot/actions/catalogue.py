@@ -129,7 +129,7 @@ def search_courses(catalogue, text, filters, limit: int, offset: int):
 
     Args:
         catalogue: the read API.
-        text: words to look for, or None.
+        text: words to look for (a text, or search terms with synonyms: `bot.text.search_terms`), or None.
         filters: keyword filters of `Catalogue.search_courses` (level, course_format, ...).
         limit: page size.
         offset: courses to skip.

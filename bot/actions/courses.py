@@ -131,7 +131,7 @@ def courses_named(catalogue, words: List[str], current: Optional[str]) -> Tuple[
     Among several, the course under discussion wins, then the only one whose titles and topics
     have every word ("Java" also starts "JavaScript").
     """
-    courses, total = search_courses(catalogue, " ".join(words), {}, PAGE_SIZE, 0)
+    courses, total = search_courses(catalogue, words_of.search_terms(words), {}, PAGE_SIZE, 0)
     if total == 1:
         return courses[0], []
     if total > 1:

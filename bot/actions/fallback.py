@@ -65,7 +65,7 @@ def courses_named(tracker: Tracker) -> List[Dict[str, Any]]:
         words = words_of.course_words(text, words_of.catalogue_words(catalogue))
         if not words:
             return []
-        courses, _ = search_courses(catalogue, " ".join(words), {}, MAX_SUGGESTIONS, 0)
+        courses, _ = search_courses(catalogue, words_of.search_terms(words), {}, MAX_SUGGESTIONS, 0)
     except CatalogueUnavailable:
         return []
     return courses

@@ -54,7 +54,7 @@ def run_search(catalogue, request: Dict[str, Any], offset: int) -> Tuple[List[Di
     known = words_of.catalogue_words(catalogue)
     words = words_of.correct_spelling(request["words"], known)
     filters = dict(request["filters"])
-    text = " ".join(words) or None
+    text = words_of.search_terms(words) or None
     courses, total = search_courses(catalogue, text, filters, PAGE_SIZE, offset)
     if total or (not text and not filters):
         return courses, total, False
@@ -66,7 +66,7 @@ def run_search(catalogue, request: Dict[str, Any], offset: int) -> Tuple[List[Di
             return courses, total, True
     for word in words:
         if len(words) > 1 and len(word) >= 4 and word in known:
-            courses, total = search_courses(catalogue, word, {}, PAGE_SIZE, offset)
+            courses, total = search_courses(catalogue, words_of.search_terms([word]), {}, PAGE_SIZE, offset)
             if total:
                 return courses, total, True
     return [], 0, True

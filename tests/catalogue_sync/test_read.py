@@ -295,3 +295,24 @@ def test_a_thread_keeps_only_a_few_catalogue_files_open(sample, write_feed, tmp_
     # The most recently read one stays open and is reused.
     assert paths[-1] in open_files()
 
+
+
+@pytest.mark.parametrize("terms, query", [
+    ("cyber securite", '"cyber"* "securite"*'),
+    ([["gsm", "telephone portable"], "reparer"], '("gsm"* OR "telephone portable"*) AND "reparer"*'),
+    ([["e-commerce", "webshop"]], '("e commerce"* OR "webshop"*)'),
+    ([["C#", "csharp"]], '"csharp"*'),
+    ([["", "!!"], "web"], '"web"*'),
+    ([], None),
+])
+def test_search_terms_with_alternatives(terms, query):
+    from catalogue_sync.read import fts_query
+
+    assert fts_query(terms) == query
+
+
+def test_a_term_matches_by_any_of_its_alternatives(catalogue):
+    either = catalogue.count_courses([["webshop", "boutique en ligne"]])
+    assert either == catalogue.count_courses("webshop") >= 1
+    assert catalogue.count_courses([["zzzunknown", "webshop"], "shopify"]) == catalogue.count_courses("webshop shopify")
+    assert catalogue.count_courses([["zzzunknown", "yyyunknown"], "webshop"]) == 0
