@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import requests
 
 from bot.actions.formatting import format_session_time
 from support import NEW_COURSE_ID, feed_with_a_new_course, sync_catalogue
