@@ -32,7 +32,7 @@ BOT_INPUTS := config.yml $(shell find bot/domain.yml bot/data -type f -name '*.y
 help:
 	@echo "make run    - set up, train if needed, sync the demo catalogue, start the assistant"
 	@echo "make test   - set up, then every check: data validation, pytest, conversation tests"
-	@echo "make eval   - NLU evaluation on the held-out test set (report in results/)"
+	@echo "make eval   - NLU evaluation on the held-out test set, then whole conversations on an unseen catalogue (reports in results/)"
 	@echo "make bench  - benchmarks (catalogue sync, NLU latency)"
 
 setup: $(VENV)/.installed
@@ -84,9 +84,11 @@ conversation-tests: $(MODEL)
 
 test: validate pytest conversation-tests
 
-# With the demo catalogue synced: the catalogue matcher reads it, as it does in `make run`.
+# With the demo catalogue synced: the catalogue matcher reads it, as it does in `make run`. The
+# conversation evaluation syncs its own catalogue (tests/eval/catalogue.json) into a temporary file.
 eval: $(MODEL) catalogue
 	$(BIN)/python -m bench.eval_nlu --model $(MODEL) --out results/nlu-eval
+	$(BIN)/python -m bench.eval_conversations --model $(MODEL) --out results/eval-conversations
 
 bench: $(MODEL)
 	$(BIN)/python bench/bench_sync.py
