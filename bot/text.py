@@ -273,7 +273,11 @@ DETAIL_WORDS = {
     "certificate": ("certificat", "attestation", "diplome", "certificaat", "attest", "getuigschrift"),
     "location": ("ou", "lieu", "adresse", "endroit", "waar", "plaats", "locatie", "adres"),
     "internship": ("stage", "stagiair", "stageplaats"),
-    "teaching_languages": ("quelle langue", "en quelle langue", "welke taal", "in welke taal"),
+    "language_level": ("quel niveau", "niveau de francais", "niveau de neerlandais", "niveau d'anglais",
+                       "niveau en langues", "niveau de langue", "welk niveau", "niveau frans", "niveau nederlands",
+                       "niveau engels", "taalniveau", "niveau van", "language level"),
+    "teaching_languages": ("quelle langue", "en quelle langue", "welke taal", "in welke taal", "en francais",
+                           "en neerlandais", "en anglais", "in het frans", "in het nederlands", "in het engels"),
     "prerequisites": ("prerequis", "niveau requis", "conditions", "voorkennis", "vereisten", "voorwaarden"),
     "provider": ("qui organise", "organisateur", "operateur", "organisator", "wie organiseert", "aanbieder"),
     "url": ("lien", "site", "link", "website", "url"),
@@ -310,3 +314,72 @@ def _detail_words() -> Tuple[Tuple[str, str], ...]:
     """(detail, word) of DETAIL_WORDS split as messages are, phrases first."""
     pairs = [(detail, " ".join(re.findall(r"\w+", fold(word)))) for detail, words in DETAIL_WORDS.items() for word in words]
     return tuple(sorted(pairs, key=lambda pair: " " not in pair[1]))
+
+
+# Words that ask about a course or the hub rather than name a course, even where a title holds
+# them ("Technicien PC", "Taal en digitaal", "Stage en entreprise"): alone, they name none.
+NOT_NAMING = frozenset({
+    "pc", "ordinateur", "ordi", "laptop", "computer", "portable", "stage", "stages", "certificat", "certificats",
+    "certificaat", "attest", "attestation", "diplome", "taal", "talen", "langue", "langues", "niveau", "level",
+    "francais", "frans", "neerlandais", "nederlands", "flamand", "anglais", "engels", "english", "bilingue",
+    "tweetalig", "ligne", "online", "place", "distance", "hybride", "prix", "cout", "gratuit", "gratis", "kost",
+    "duree", "semaines", "weken", "heures", "uren", "debut", "date", "lieu", "adresse", "seance", "seances",
+    "infosessie", "infosessies", "info", "inscription", "inscrire", "inschrijven", "conditions", "voorwaarden",
+    "jeunes", "jongeren", "femmes", "vrouwen", "base", "basis", "bruxelles", "brussel", "fin", "einde",
+})
+MAX_NAMING_WORDS = 6
+
+
+def _without_detail_phrases(text: str) -> str:
+    """The message without the phrases that name a detail ("en ligne", "combien de temps")."""
+    folded = " " + " ".join(re.findall(r"\w+", fold(search_text(text or "")))) + " "
+    for _, phrase in _detail_words():
+        if " " in phrase:
+            folded = folded.replace(f" {phrase} ", " ")
+    return folded
+
+
+def title_words(course: Dict[str, Any]) -> set:
+    """The folded words of a course's titles."""
+    title = course.get("title")
+    texts = list(title.values()) if isinstance(title, dict) else []
+    return words_in(texts + [course.get(f"title_{code}") or "" for code in ("fr", "nl", "en")])
+
+
+def named_course(text: str, catalogue) -> Optional[Dict[str, Any]]:
+    """The one catalogue course a message names by its title words or distinctive topic words, or None.
+
+    "combien de temps dure la formation flutter ?", "vertel me meer over de opleiding PC-technicus",
+    "krijg ik een attest na taal en digitaal?": a course, whatever FAQ word the message also has.
+    The course is the one whose titles hold the most of the message's words, counting first the
+    words that can name a course (not NOT_NAMING, not a detail phrase: "en ligne"); a word found
+    in one course only (a topic: "firebase") names it too. None when no word names a course or
+    two courses fit as well: the caller then asks which, or uses the course under discussion.
+    """
+    if not text or text.startswith("/"):
+        return None
+    known = catalogue_words(catalogue)
+    words = [w for w in course_words(_without_detail_phrases(text), known) if w in known][:MAX_NAMING_WORDS]
+    naming = [w for w in words if w not in NOT_NAMING]
+    if not naming:
+        return None
+
+    def in_title(word: str, titles: set) -> bool:
+        return any(t.startswith(word) for t in titles)  # as the search matches: "smartphone" in "smartphones"
+
+    scored = []
+    for course in catalogue.search_courses([tuple(words)], limit=10):
+        titles = title_words(course)
+        # Whole words first: "java" names "Développeur Java" before "... (JavaScript)".
+        score = (sum(in_title(w, titles) for w in naming), sum(w in titles for w in naming),
+                 sum(in_title(w, titles) for w in words))
+        scored.append((score, course))
+    best = max((score for score, _ in scored), default=(0, 0, 0))
+    if best[0] > 0:
+        fitting = [course for score, course in scored if score == best]
+        return fitting[0] if len(fitting) == 1 else None
+    only = [w for w in naming if catalogue.count_courses([w]) == 1]
+    if len(only) == len(naming):
+        found = {c["id"]: c for w in only for c in catalogue.search_courses([w], limit=1)}
+        return next(iter(found.values())) if len(found) == 1 else None
+    return None

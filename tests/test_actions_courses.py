@@ -392,3 +392,62 @@ def test_tech_terms_are_searched_as_themselves(catalogue_env, text, typed):
 def test_everyday_words_find_the_catalogue_course_through_the_synonyms(catalogue_env, language, message, course):
     messages, _ = search(message, language=language)
     assert course in ids_offered(messages)
+
+
+@pytest.mark.parametrize("message, course", [
+    ("combien de temps dure la formation ethical hacking ?", "dh-ethical-hacking-27"),
+    ("hoe lang duurt de opleiding java?", "dh-java-dev-27"),
+    ("vertel me meer over de opleiding UX/UI designer", "dh-ux-ui-design-27"),
+    ("je peux emprunter un pc ?", None),
+    ("c'est en ligne ?", None),
+    ("et ça coûte combien ?", None),
+    ("la formation développement web", None),  # two courses: which one is asked, not guessed
+])
+def test_the_course_a_message_names(catalogue_env, message, course):
+    from bot.actions.catalogue import open_catalogue
+    from bot.text import named_course
+
+    found = named_course(message, open_catalogue())
+    assert (found or {}).get("id") == course
+
+
+def test_a_course_the_message_names_wins_over_the_one_under_discussion(catalogue_env):
+    tracker = make_tracker("et la formation ethical hacking, ça dure combien ?", intent="ask_course_detail",
+                           slots={"language": "fr", "course_id": "dh-java-dev-27"})
+    messages, events = run_action(ActionCourseDetail(), tracker)
+    assert "Ethical hacking" in texts(messages)
+    assert SlotSet("course_id", "dh-ethical-hacking-27") in events
+
+
+@pytest.mark.parametrize("language, question, intent", [
+    ("nl", "krijg ik een attest na de opleiding ethical hacking?", "faq_certificates"),
+    ("fr", "la formation ethical hacking donne quel certificat ?", "faq_certificates"),
+])
+def test_a_faq_word_about_a_named_course_gets_that_courses_answer(catalogue_env, sample_feed, language, question, intent):
+    from bot.actions.faq import ActionAnswerFaq
+
+    course = next(c for c in sample_feed["courses"] if c["id"] == "dh-ethical-hacking-27")
+    messages, _ = run_action(ActionAnswerFaq(), make_tracker(question, intent=intent, slots={"language": language}))
+    certificate = course["certificate"].get(language) or next(iter(course["certificate"].values()))
+    assert certificate in texts(messages)
+
+
+@pytest.mark.parametrize("language, question, expected", [
+    ("fr", "quel niveau de français faut-il pour la formation SOC ?", "au moins le niveau B2 en français"),
+    ("nl", "welk niveau Frans moet ik hebben voor de SOC-opleiding?", "minstens niveau B2 in het Frans"),
+])
+def test_the_language_levels_a_course_asks(catalogue_env, language, question, expected):
+    tracker = make_tracker(question, intent="ask_course_detail", slots={"language": language, "course_id": "dh-soc-analyst-27"})
+    messages, _ = run_action(ActionCourseDetail(), tracker)
+    assert expected in texts(messages)
+
+
+@pytest.mark.parametrize("action, intent", [(ActionCourseDetail, "ask_course_detail"), (ActionInfoSessions, "ask_info_session")])
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_a_full_course_says_so_first_then_what_is_still_possible(catalogue_env, sample_feed, action, intent, language):
+    tracker = make_tracker("et cette formation ?", intent=intent, slots={"language": language, "course_id": "dh-ux-ui-design-27"})
+    messages, _ = run_action(action(), tracker)
+    assert messages[0]["response"] == "utter_course_full_first"
+    status = {c["id"]: c.get("status", "open") for c in sample_feed["courses"]}
+    offered = ids_offered(messages)
+    assert offered and all(status[c] == "open" for c in offered)

@@ -11,9 +11,15 @@ from rasa_sdk.types import DomainDict
 from bot import text as words_of
 from bot.actions import course_search
 from bot.actions import eligibility_rules as rules_of
-from bot.actions.catalogue import CatalogueAction, localized, staleness_note, utter_with_contact
+from bot.actions.catalogue import (
+    CatalogueAction,
+    localized,
+    staleness_note,
+    utter_with_contact,
+)
 from bot.actions.courses import (
     ask_which_course,
+    course_button,
     course_buttons,
     course_facts,
     course_title,
@@ -21,6 +27,8 @@ from bot.actions.courses import (
     number_text,
     resolve_course,
     rule_phrase,
+    say_if_full_or_closed,
+    similar_courses,
     with_note,
 )
 from bot.actions.formatting import format_day
@@ -31,18 +39,22 @@ GENERAL_DETAIL_TOPICS = {"cost": "cost", "certificate": "certificates"}
 # The values of the course_detail entity, and the details named by words only (bot.text).
 DETAILS = frozenset(words_of.DETAIL_WORDS)
 FORMATS = ("onsite", "online", "hybrid")
+# Details no course_detail entity value names: only bot.text's words find them.
+WORDS_ONLY_DETAILS = ("format", "language_level")
 
 
 def requested_detail(tracker: Tracker) -> Optional[str]:
     """Which detail the user asked about.
 
-    The phrases of bot.text come first ("en ligne ou sur place ?" asks the format even where the
-    entity extractor saw a place), then the course_detail entity, then single words.
+    The details the entity extractor has no value for come first, from bot.text's words ("en
+    ligne ou sur place ?" asks the format even where the extractor saw a place; "quel niveau de
+    français" the language level), then the course_detail entity, then the words.
     """
     latest = tracker.latest_message or {}
     text = latest.get("text") or ""
-    if words_of.detail_named(text) == "format":
-        return "format"
+    named = words_of.detail_named(text)
+    if named in WORDS_ONLY_DETAILS:
+        return named
     values = course_search.entity_values(latest.get("entities") or [], "course_detail")
     # Only a canonical value counts: a partial span ("hoe" of "hoe lang") is no detail.
     values = [v for v in values if v in DETAILS]
@@ -94,6 +106,21 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str) 
         if internship:
             return render(domain, "utter_detail_internship", language, title=title, weeks=number_text(internship))
         return render(domain, "utter_detail_no_internship", language, title=title)
+    if detail == "language_level":
+        eligibility = course.get("eligibility")
+        requirements = (eligibility or {}).get("language_requirements") or []
+        if requirements:
+            levels = [render(domain, "utter_language_at_level", language, level=r["level"],
+                             language_name=label(domain, "utter_language_", r["language"], language))
+                      for r in requirements]
+            return render(domain, "utter_detail_language_levels", language, title=title,
+                          levels=render(domain, "utter_and", language).join(levels))
+        if eligibility is None:
+            return None
+        # No level asked: say so, and the languages it is given in.
+        no_level = render(domain, "utter_detail_no_language_level", language, title=title)
+        languages = detail_answer(domain, course, "teaching_languages", language)
+        return f"{no_level} {languages}" if languages else no_level
     if detail == "teaching_languages" and course.get("teaching_languages"):
         names = [label(domain, "utter_language_", code, language) for code in course["teaching_languages"]]
         return render(domain, "utter_detail_teaching_languages", language, title=title, languages=", ".join(names))
@@ -148,6 +175,7 @@ class ActionCourseDetail(CatalogueAction):
         if course.get("withdrawn"):
             dispatcher.utter_message(response="utter_course_withdrawn", title=course_title(course, language))
             return [SlotSet("course_id", None)]
+        unavailable = say_if_full_or_closed(dispatcher, course, language)
         if detail is None:
             dispatcher.utter_message(text=course_overview(domain, course, language),
                                      buttons=course_buttons(domain, course, language))
@@ -158,5 +186,10 @@ class ActionCourseDetail(CatalogueAction):
                                    title=course_title(course, language))
             else:
                 dispatcher.utter_message(text=text)
+        if unavailable:
+            alternatives = similar_courses(catalogue, course)
+            if alternatives:
+                dispatcher.utter_message(response="utter_course_alternatives",
+                                         buttons=[course_button(c, language) for c in alternatives])
         staleness_note(dispatcher, catalogue, language)
         return [SlotSet("course_id", course["id"])]

@@ -104,6 +104,10 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
         if course:
             return course, []
     text = latest.get("text") or ""
+    course = words_of.named_course(text, catalogue)
+    if course:
+        # A course the message names wins over the one under discussion and over a FAQ word.
+        return course, []
     known = words_of.catalogue_words(catalogue)
     current = tracker.get_slot("course_id")
     named = []
@@ -131,7 +135,7 @@ def courses_named(catalogue, words: List[str], current: Optional[str]) -> Tuple[
     Among several, the course under discussion wins, then the only one whose titles and topics
     have every word ("Java" also starts "JavaScript").
     """
-    courses, total = search_courses(catalogue, words_of.search_terms(words), {}, PAGE_SIZE, 0)
+    courses, total = search_with_synonyms(catalogue, words, {}, PAGE_SIZE, 0)
     if total == 1:
         return courses[0], []
     if total > 1:
@@ -143,6 +147,56 @@ def courses_named(catalogue, words: List[str], current: Optional[str]) -> Tuple[
             return exact[0], []
         return None, courses
     return None, []
+
+
+def search_with_synonyms(catalogue, words: List[str], filters: Dict[str, Any], limit: int, offset: int):
+    """Courses matching the words as written; when none does, matching their synonyms (bot/synonyms).
+
+    The words first: "technicien pc" is a title, which its synonyms (helpdesk...) would drown.
+
+    Returns:
+        (courses of the page, total)
+    """
+    courses, total = search_courses(catalogue, list(words) or None, filters, limit, offset)
+    terms = words_of.search_terms(list(words))
+    if total or terms == list(words):
+        return courses, total
+    return search_courses(catalogue, terms, filters, limit, offset)
+
+
+def say_if_full_or_closed(dispatcher, course: Dict[str, Any], language: str) -> bool:
+    """Says first that a course the catalogue marks full or closed can't be joined now.
+
+    Returns:
+        Whether it said so (the caller then offers what is still possible).
+    """
+    status = course.get("status")
+    if status not in ("full", "closed"):
+        return False
+    dispatcher.utter_message(response=f"utter_course_{status}_first", title=course_title(course, language))
+    return True
+
+
+def similar_courses(catalogue, course: Dict[str, Any], limit: int = 3, with_sessions: bool = False) -> List[Dict]:
+    """Other courses sharing a topic with this one that one can still join (not full, not closed).
+
+    Args:
+        with_sessions: only those with an info session to come.
+    """
+    found: List[Dict] = []
+    for topic in course.get("topics") or []:
+        courses, _ = search_courses(catalogue, topic, {}, 10, 0)
+        for other in courses:
+            if other["id"] == course["id"] or other.get("status") in ("full", "closed"):
+                continue
+            if any(o["id"] == other["id"] for o in found):
+                continue
+            if with_sessions and not catalogue.next_info_sessions(other["id"], limit=1):
+                continue
+            found.append(other)
+            if len(found) >= limit:
+                return found
+    return found
 
 
 def last_listed(tracker: Tracker, catalogue) -> List[Dict]:

@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
+from bot import text as words_of
 from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
 from bot.actions.course_details import detail_answer
 from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
@@ -46,12 +47,15 @@ class ActionAnswerFaq(CatalogueAction):
 
     @staticmethod
     def course_answer(tracker: Tracker, domain: DomainDict, catalogue, topic: Optional[str], language: str) -> Optional[str]:
-        """What the record of the course under discussion says on the topic, if it is a course detail."""
+        """What the record of the course the message names, else of the one under discussion, says
+        on the topic, if it is a course detail ("krijg ik een attest na <course>?")."""
         detail = COURSE_DETAIL_TOPICS.get(topic or "")
-        course_id = tracker.get_slot("course_id")
-        if not (detail and course_id):
+        if not detail:
             return None
-        course = catalogue.get_course(course_id)
+        course = words_of.named_course((tracker.latest_message or {}).get("text") or "", catalogue)
+        course_id = tracker.get_slot("course_id")
+        if course is None and course_id:
+            course = catalogue.get_course(course_id)
         if not course or course.get("withdrawn"):
             return None
         return detail_answer(domain, course, detail, language)

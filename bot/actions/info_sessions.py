@@ -7,8 +7,16 @@ from typing import Dict, List, Text
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
-from bot.actions.catalogue import CatalogueAction, search_courses, staleness_note, utter_with_contact
-from bot.actions.courses import ask_which_course, course_button, course_title, label, resolve_course
+from bot.actions.catalogue import CatalogueAction, staleness_note, utter_with_contact
+from bot.actions.courses import (
+    ask_which_course,
+    course_button,
+    course_title,
+    label,
+    resolve_course,
+    say_if_full_or_closed,
+    similar_courses,
+)
 from bot.actions.formatting import format_session_time
 from bot.actions.texts import render
 
@@ -52,6 +60,7 @@ class ActionInfoSessions(CatalogueAction):
         if course.get("withdrawn"):
             dispatcher.utter_message(response="utter_course_withdrawn", title=title)
             return [SlotSet("course_id", None)]
+        unavailable = say_if_full_or_closed(dispatcher, course, language)
         sessions = catalogue.next_info_sessions(course["id"], limit=SESSIONS_SHOWN)
         if sessions:
             lines = [render(domain, "utter_sessions_intro", language, title=title)]
@@ -59,25 +68,12 @@ class ActionInfoSessions(CatalogueAction):
             dispatcher.utter_message(text="\n".join(lines))
         else:
             dispatcher.utter_message(response="utter_no_sessions", title=title)
-            alternatives = similar_courses_with_sessions(catalogue, course)
+        if unavailable or not sessions:
+            alternatives = similar_courses(catalogue, course, with_sessions=True)
             if alternatives:
                 dispatcher.utter_message(response="utter_no_sessions_alternatives",
                                          buttons=[course_button(c, language) for c in alternatives])
+        if not sessions:
             utter_with_contact(dispatcher, language, "utter_no_sessions_contact", catalogue)
         staleness_note(dispatcher, catalogue, language)
         return [SlotSet("course_id", course["id"])]
-
-
-def similar_courses_with_sessions(catalogue, course: Dict, limit: int = 3) -> List[Dict]:
-    """Other active courses sharing a topic with this one that have sessions coming up."""
-    found = []
-    for topic in course.get("topics") or []:
-        courses, _ = search_courses(catalogue, topic, {}, 10, 0)
-        for other in courses:
-            if other["id"] == course["id"] or any(o["id"] == other["id"] for o in found):
-                continue
-            if catalogue.next_info_sessions(other["id"], limit=1):
-                found.append(other)
-            if len(found) >= limit:
-                return found
-    return found

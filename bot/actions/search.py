@@ -12,8 +12,15 @@ from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
 from bot.actions import course_search
-from bot.actions.catalogue import CatalogueAction, search_courses, staleness_note
-from bot.actions.courses import PAGE_SIZE, course_button, course_facts, course_title, today
+from bot.actions.catalogue import CatalogueAction, staleness_note
+from bot.actions.courses import (
+    PAGE_SIZE,
+    course_button,
+    course_facts,
+    course_title,
+    search_with_synonyms,
+    today,
+)
 from bot.actions.texts import render
 
 FILTER_ENTITIES = ("level", "course_format", "teaching_language")
@@ -54,19 +61,24 @@ def run_search(catalogue, request: Dict[str, Any], offset: int) -> Tuple[List[Di
     known = words_of.catalogue_words(catalogue)
     words = words_of.correct_spelling(request["words"], known)
     filters = dict(request["filters"])
-    text = words_of.search_terms(words) or None
-    courses, total = search_courses(catalogue, text, filters, PAGE_SIZE, offset)
-    if total or (not text and not filters):
+    courses, total = search_with_synonyms(catalogue, words, filters, PAGE_SIZE, offset)
+    if total or (not words and not filters):
         return courses, total, False
-    # Nothing: drop the filters one by one, then search each word that names a course or topic.
+    # Nothing: drop the filters one by one, then keep the words that name courses (or whose
+    # synonyms do), then search each of them.
     for name in list(filters):
         filters.pop(name)
-        courses, total = search_courses(catalogue, text, filters, PAGE_SIZE, offset)
+        courses, total = search_with_synonyms(catalogue, words, filters, PAGE_SIZE, offset)
         if total:
             return courses, total, True
-    for word in words:
-        if len(words) > 1 and len(word) >= 4 and word in known:
-            courses, total = search_courses(catalogue, words_of.search_terms([word]), {}, PAGE_SIZE, offset)
+    naming = [w for w in words if w in known or w in words_of.synonyms_table().groups_of]
+    if naming and naming != words:
+        courses, total = search_with_synonyms(catalogue, naming, {}, PAGE_SIZE, offset)
+        if total:
+            return courses, total, True
+    for word in naming:
+        if len(naming) > 1 and len(word) >= 3:
+            courses, total = search_with_synonyms(catalogue, [word], {}, PAGE_SIZE, offset)
             if total:
                 return courses, total, True
     return [], 0, True
