@@ -282,6 +282,8 @@ DETAIL_WORDS = {
     "provider": ("qui organise", "organisateur", "operateur", "organisator", "wie organiseert", "aanbieder"),
     "url": ("lien", "site", "link", "website", "url"),
 }
+# Details a request to switch languages names without asking them ("in het Nederlands", "en français").
+LANGUAGE_DETAILS = ("teaching_languages", "language_level")
 # "Où" written without its accent is "ou" ("or"): it asks where only where "or" can't be meant.
 _OU_WHERE = re.compile(
     r"(?:^|\s)(?:c est|c|d|par|se passe|a lieu)\s+ou\b"
@@ -290,17 +292,20 @@ _OU_WHERE = re.compile(
 )
 
 
-def detail_named(text: str) -> Optional[str]:
+def detail_named(text: str, ignore: Iterable[str] = ()) -> Optional[str]:
     """Which course detail a message asks about, from its words; None when it names none.
 
     Phrases first ("en ligne ou sur place" asks the format, "combien de temps" the duration),
     then single words; "ou" without its accent counts as "where" only where it can't be "or",
-    and "site" of "sur site" is the place, not the website.
+    and "site" of "sur site" is the place, not the website. Details in `ignore` are not looked for
+    ("in het Nederlands" asks the teaching language, unless the message asks to switch to it).
     """
     folded = " ".join(re.findall(r"\w+|\?", fold(text or "")))
     where_asked = "où" in (text or "").lower() or bool(_OU_WHERE.search(folded))
     padded = f" {folded} "
     for detail, word in _detail_words():
+        if detail in ignore:
+            continue
         if word == "ou":
             if where_asked:
                 return detail

@@ -143,3 +143,23 @@ def test_directions_without_a_course_are_the_hubs(catalogue_env):
     tracker = make_tracker("comment venir chez vous ?", intent="faq_directions", slots={"language": "fr"})
     messages, _ = run_action(ActionAnswerFaq(), tracker)
     assert messages[0]["answer"] == FAQ["directions"]["answer"]["fr"]
+
+
+@pytest.mark.parametrize("text, switched, expected", [
+    ("sorry, liever in het Nederlands: waar is dat?", "nl", "vindt hier plaats"),
+    ("en français svp, c'est où ?", "fr", "a lieu ici"),
+    ("kan het in het Nederlands? hoe lang duurt de opleiding?", "nl", "duurt"),
+])
+def test_a_language_switch_with_a_question_answers_it_too(catalogue_env, text, switched, expected):
+    tracker = make_tracker(text, intent="change_language", slots={"language": switched, "course_id": "dh-java-dev-27"},
+                           entities=[{"entity": "language_name", "value": switched}])
+    messages, events = run_action(ActionChangeLanguage(), tracker)
+    assert messages[0]["response"] == "utter_language_changed"
+    assert expected in " ".join(m.get("text") or "" for m in messages[1:])
+
+
+@pytest.mark.parametrize("text", ["in het Nederlands aub", "en français s'il vous plaît", "kan je Nederlands praten?"])
+def test_a_plain_language_switch_only_confirms(catalogue_env, text):
+    tracker = make_tracker(text, intent="change_language", slots={"language": "nl", "course_id": "dh-java-dev-27"})
+    messages, _ = run_action(ActionChangeLanguage(), tracker)
+    assert [m["response"] for m in messages] == ["utter_language_changed"]

@@ -92,3 +92,26 @@ def test_no_catalogue_changes_nothing(trained, tmp_path, monkeypatch):
     monkeypatch.setenv("CATALOGUE_DB", str(tmp_path / "none.db"))
     [message] = trained.process([parsed("je voudrais devenir télépilote de drones")])
     assert message.get("intent")["name"] == "faq_accessibility"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("vertel me meer over de opleiding ethical hacking", "faq_equipment_loan"),
+    ("pour la formation ethical hacking faut parler néerlandais ?", "change_language"),
+    ("c quoi ethical hacking", "help"),
+    ("la formation ethical hacking donne un certificat ?", "faq_certificates"),
+])
+def test_a_message_naming_one_course_is_a_question_about_it(trained, catalogue_env, text, intent):
+    [message] = trained.process([parsed(text, [(intent, 0.7), ("ask_course_detail", 0.2), ("greet", 0.1)])])
+    assert message.get("intent") == {"name": "ask_course_detail", "confidence": 0.7}
+    assert message.get(CATALOGUE_MATCH) == {"course": "dh-ethical-hacking-27"}
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("je peux emprunter un pc pour la formation ethical hacking ?", "faq_equipment_loan"),  # its own words
+    ("je peux emprunter un pc ?", "faq_equipment_loan"),  # no course named
+    ("en néerlandais svp", "change_language"),
+    ("la formation ethical hacking est accessible en fauteuil ?", "faq_accessibility"),  # not a course detail
+])
+def test_other_messages_keep_their_intent(trained, catalogue_env, text, intent):
+    [message] = trained.process([parsed(text, [(intent, 0.9), ("ask_course_detail", 0.1)])])
+    assert message.get("intent")["name"] == intent

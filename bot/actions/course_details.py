@@ -52,15 +52,18 @@ def requested_detail(tracker: Tracker) -> Optional[str]:
     """
     latest = tracker.latest_message or {}
     text = latest.get("text") or ""
-    named = words_of.detail_named(text)
+    # A request to switch languages names a language without asking about the course's.
+    switching = (latest.get("intent") or {}).get("name") == "change_language"
+    ignore = words_of.LANGUAGE_DETAILS if switching else ()
+    named = words_of.detail_named(text, ignore=ignore)
     if named in WORDS_ONLY_DETAILS:
         return named
     values = course_search.entity_values(latest.get("entities") or [], "course_detail")
     # Only a canonical value counts: a partial span ("hoe" of "hoe lang") is no detail.
     values = [v for v in values if v in DETAILS]
-    if values:
+    if values and values[0] not in ignore:
         return values[0]
-    return words_of.detail_named(text)
+    return named
 
 
 def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str) -> Optional[str]:

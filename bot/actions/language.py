@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot import text as words_of
+from bot.actions.course_details import ActionCourseDetail
 from bot.language import SUPPORTED_LANGUAGES, choose_language, other_language
 
 CHANGE_LANGUAGE_INTENT = "change_language"
@@ -80,10 +82,14 @@ class ActionChangeLanguage(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """The slot was already switched by ValidateSlotMappings; this only answers."""
+        """The slot was already switched by ValidateSlotMappings; this answers, in the new language,
+        and answers the question the message also asks ("liever in het Nederlands: waar is dat?")."""
         requested = requested_language(tracker)
         if requested in SUPPORTED_LANGUAGES:
             dispatcher.utter_message(response="utter_language_changed")
         else:
             dispatcher.utter_message(response="utter_language_unsupported")
-        return []
+        text = (tracker.latest_message or {}).get("text") or ""
+        if tracker.active_loop.get("name") or not words_of.detail_named(text, ignore=words_of.LANGUAGE_DETAILS):
+            return []
+        return ActionCourseDetail().run(dispatcher, tracker, domain)

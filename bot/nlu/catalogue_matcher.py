@@ -59,6 +59,18 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
                 "search_courses", "ask_course_detail", "ask_info_session", "ask_eligibility",
                 "register_info_session", "cancel_registration", "show_more", "inform",
             ],
+            # A message naming one course is a question about that course, whatever a word of
+            # it suggests ("vertel me meer over de opleiding PC-technicus" is no laptop loan;
+            # "pour scrum faut parler néerlandais ?" no request to switch languages).
+            "detail_intent": "ask_course_detail",
+            "course_named_intents": [
+                "help", "greet", "out_of_scope", "change_language", "faq_certificates", "faq_cost",
+                "faq_directions", "faq_language_support", "faq_equipment_loan",
+            ],
+            # ...unless the message also has words of that intent's own question.
+            "own_words": {"faq_equipment_loan": [
+                "preter", "prete", "emprunter", "pret", "lenen", "leen", "uitlenen", "ontlenen",
+            ]},
         }
 
     def __init__(
@@ -112,10 +124,18 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, words)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Moves the search intent first where the catalogue is the better clue."""
+        """Moves the course detail intent first for a message naming one course, the search intent
+        where the catalogue's new words are the better clue."""
         catalogue = None
         for message in messages:
             intent = message.get(INTENT) or {}
+            if intent.get("name") in self.config["course_named_intents"]:
+                catalogue = catalogue or open_catalogue()
+                course = self.course_named(message.get(TEXT) or "", intent["name"], catalogue)
+                if course:
+                    self._rank_first(message, self.config["detail_intent"])
+                    message.set(CATALOGUE_MATCH, {"course": course}, add_to_output=True)
+                    continue
             if not intent.get("name") or intent["name"] in self.config["keep_intents"]:
                 continue
             if (intent.get("confidence") or 0) >= self.config["threshold"]:
@@ -125,7 +145,7 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
                 return messages
             new_words = self.new_catalogue_words(message.get(TEXT) or "", catalogue)
             if new_words:
-                self._rank_search_first(message)
+                self._rank_first(message, self.config["search_intent"])
                 message.set(CATALOGUE_MATCH, {"new_words": new_words}, add_to_output=True)
         return messages
 
@@ -138,9 +158,22 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
             return []
         return [w for w in words_of.course_words(text, known) if w not in self.trained_words]
 
-    def _rank_search_first(self, message: Message) -> None:
-        """Swaps the confidences of the top intent and the search intent (they still sum to 1)."""
-        search = self.config["search_intent"]
+    def course_named(self, text: str, intent: str, catalogue) -> Optional[str]:
+        """The id of the one course the message names, unless it has words of the intent's own question."""
+        if catalogue is None:
+            return None
+        folded = set(words_of.keywords(text))
+        if folded & set(self.config["own_words"].get(intent, ())):
+            return None
+        try:
+            course = words_of.named_course(text, catalogue)
+        except CatalogueUnavailable as error:  # the NLU goes on without the catalogue's help
+            logger.warning("Catalogue unavailable to name a course: %s", error)
+            return None
+        return course["id"] if course else None
+
+    def _rank_first(self, message: Message, search: str) -> None:
+        """Swaps the confidences of the top intent and `search` (they still sum to 1)."""
         top = message.get(INTENT)
         ranking = [dict(r) for r in message.get(INTENT_RANKING_KEY) or []]
         found = next((r for r in ranking if r["name"] == search), None)
