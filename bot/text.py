@@ -388,3 +388,26 @@ def named_course(text: str, catalogue) -> Optional[Dict[str, Any]]:
         found = {c["id"]: c for w in only for c in catalogue.search_courses([w], limit=1)}
         return next(iter(found.values())) if len(found) == 1 else None
     return None
+
+
+# "la deuxième", "de tweede", "nummer 3", "la 2e": which course of a list the message picks.
+ORDINALS = {
+    "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1, "eerste": 1, "1ste": 1,
+    "deuxieme": 2, "second": 2, "seconde": 2, "2e": 2, "2eme": 2, "2de": 2, "tweede": 2,
+    "troisieme": 3, "3e": 3, "3eme": 3, "3de": 3, "derde": 3,
+    "quatrieme": 4, "4e": 4, "4eme": 4, "4de": 4, "vierde": 4,
+    "cinquieme": 5, "5e": 5, "5eme": 5, "5de": 5, "vijfde": 5,
+    "dernier": -1, "derniere": -1, "laatste": -1,
+}
+_NUMBER_PICK = re.compile(r"^(?:(?:la|le|de|het|nummer|numero|nr|n|no)\s+)?(\d)\s*[?!.]*$")
+
+
+def ordinal_picked(text: str) -> Optional[int]:
+    """The place in a list a message picks ("la première" -> 1, "de laatste" -> -1, "2" -> 2), or None."""
+    folded = fold(text or "").strip()
+    number = _NUMBER_PICK.match(folded)
+    if number:
+        return int(number.group(1))
+    words = re.findall(r"\w+", folded)
+    picked = [ORDINALS[w] for w in words if w in ORDINALS]
+    return picked[0] if len(picked) == 1 else None

@@ -451,3 +451,14 @@ def test_a_full_course_says_so_first_then_what_is_still_possible(catalogue_env, 
     status = {c["id"]: c.get("status", "open") for c in sample_feed["courses"]}
     offered = ids_offered(messages)
     assert offered and all(status[c] == "open" for c in offered)
+
+
+@pytest.mark.parametrize("language, pick, index", [("fr", "et la deuxième, elle dure combien ?", 1), ("nl", "de eerste, hoe lang duurt die?", 0),
+                                                   ("fr", "la dernière c'est où ?", -1)])
+def test_a_course_of_the_list_is_picked_by_its_place(catalogue_env, language, pick, index):
+    messages, events = search("programmation", language=language)
+    listed = ids_offered(messages)
+    slots = {"language": language, "course_id": None,
+             "last_search": next(e["value"] for e in events if e["name"] == "last_search")}
+    _, events = run_action(ActionCourseDetail(), make_tracker(pick, intent="ask_course_detail", slots=slots))
+    assert SlotSet("course_id", listed[index]) in events

@@ -94,3 +94,12 @@ def test_the_shipped_synonym_files_are_groups_of_several_entries(language):
     groups = yaml.safe_load((text.SYNONYMS_DIR / f"{language}.yml").read_text(encoding="utf-8"))
     assert len(groups) >= 10 and all(isinstance(g, list) and len(g) >= 2 for g in groups)
     assert all(len(text.Synonyms([g]).single) + len(text.Synonyms([g]).phrases) >= 2 for g in groups)
+
+
+@pytest.mark.parametrize("message, place", [
+    ("la première", 1), ("la deuxieme svp", 2), ("de tweede", 2), ("nummer 3", 3), ("2", 2), ("la 2e", 2),
+    ("et la dernière, elle dure combien ?", -1), ("de laatste", -1), ("1er", 1),
+    ("j'ai 24 ans", None), ("bonjour", None), ("la première et la deuxième", None),
+])
+def test_the_place_in_a_list_a_message_picks(message, place):
+    assert text.ordinal_picked(message) == place

@@ -108,6 +108,10 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
     if course:
         # A course the message names wins over the one under discussion and over a FAQ word.
         return course, []
+    place = words_of.ordinal_picked(text)
+    listed = last_listed(tracker, catalogue) if place else []
+    if listed and -len(listed) <= (place - 1 if place > 0 else place) < len(listed):
+        return listed[place - 1 if place > 0 else place], []  # "la deuxième" of the list just shown
     known = words_of.catalogue_words(catalogue)
     current = tracker.get_slot("course_id")
     named = []
