@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from actions_helpers import DOMAIN, make_tracker, run_action
 from bot.actions.fallback import ActionOutOfScope, ActionSuggestIntents
+from bot.actions.texts import render
 
 
 def fallback_tracker(text, ranking, language="fr", previous_intent=None):
@@ -48,11 +51,20 @@ def test_nothing_to_suggest_gives_the_helpful_default(catalogue_env):
     assert DOMAIN["responses"]["utter_default"][0]["buttons"]
 
 
-def test_most_likely_off_topic_says_what_the_bot_does(catalogue_env):
-    tracker = fallback_tracker("quel temps fera-t-il demain à Bruxelles ?",
-                               [("nlu_fallback", 0.45), ("out_of_scope", 0.35), ("search_courses", 0.32)])
+def sent_text(message, language):
+    """The text the user reads: the domain response in their language with the action's values."""
+    values = {k: v for k, v in message.items() if k not in ("response", "buttons", "template")}
+    return render(DOMAIN, message["response"], language, **values)
+
+
+def test_most_likely_off_topic_says_so_and_gives_the_way_to_a_person(catalogue_env, sample_feed):
+    tracker = fallback_tracker("ma carte de séjour expire, je vais où ?",
+                               [("nlu_fallback", 0.45), ("out_of_scope", 0.35), ("faq_certificates", 0.32)])
     messages, _ = run_action(ActionSuggestIntents(), tracker)
     assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+    text = sent_text(messages[0], "fr")
+    assert text.startswith("Je ne peux pas répondre à cette question ici")
+    assert sample_feed["organisation"]["phone"] in text and sample_feed["organisation"]["email"] in text
 
 
 def test_off_topic_message_naming_a_course_offers_it(catalogue_env):
@@ -62,7 +74,36 @@ def test_off_topic_message_naming_a_course_offers_it(catalogue_env):
     assert '/ask_course_detail{"course_id": "dh-ethical-hacking-27"}' in [b["payload"] for b in messages[0]["buttons"]]
 
 
-def test_off_topic_message_gets_what_the_bot_does(catalogue_env):
-    tracker = make_tracker("raconte-moi une blague", intent="out_of_scope", slots={"language": "nl"})
-    messages, _ = run_action(ActionOutOfScope(), tracker)
+@pytest.mark.parametrize("language, text, opening", [
+    ("fr", "je suis malade depuis lundi, je dois envoyer mon certificat médical à qui ?",
+     "Je ne peux pas répondre à cette question ici"),
+    ("fr", "comment renouveler mon titre de séjour", "Je ne peux pas répondre à cette question ici"),
+    ("fr", "ma conseillère Actiris ne répond jamais, je porte plainte où ?",
+     "Je ne peux pas répondre à cette question ici"),
+    ("nl", "ik ben zwanger, heb ik recht op zwangerschapsverlof tijdens de opleiding?",
+     "Op die vraag kan ik hier niet antwoorden"),
+    ("nl", "mijn verblijfsvergunning vervalt, waar moet ik naartoe?", "Op die vraag kan ik hier niet antwoorden"),
+    ("nl", "raconte-moi une blague", "Op die vraag kan ik hier niet antwoorden"),
+])
+def test_a_question_nobody_wrote_an_answer_for_gets_the_hubs_contact(catalogue_env, sample_feed, language, text,
+                                                                    opening):
+    messages, _ = run_action(ActionOutOfScope(), make_tracker(text, intent="out_of_scope",
+                                                              slots={"language": language}))
     assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+    organisation = sample_feed["organisation"]
+    assert (messages[0]["phone"], messages[0]["email"]) == (organisation["phone"], organisation["email"])
+    assert messages[0]["opening_hours"] == organisation["opening_hours"][language]
+    sent = sent_text(messages[0], language)
+    assert sent.startswith(opening)
+    assert "{" not in sent and organisation["phone"] in sent
+
+
+def test_without_a_catalogue_the_contact_comes_from_the_configuration(tmp_path, monkeypatch):
+    monkeypatch.setenv("CATALOGUE_DB", str(tmp_path / "never-synced.db"))
+    monkeypatch.setenv("HUB_CONTACT_PHONE", "+32 2 000 00 01")
+    monkeypatch.setenv("HUB_CONTACT_EMAIL", "accueil@hub.example")
+    messages, _ = run_action(ActionOutOfScope(), make_tracker("mon proprio m'a mis dehors, je fais quoi",
+                                                              intent="out_of_scope", slots={"language": "fr"}))
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+    assert (messages[0]["phone"], messages[0]["email"]) == ("+32 2 000 00 01", "accueil@hub.example")
+    assert "{" not in sent_text(messages[0], "fr")

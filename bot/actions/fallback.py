@@ -1,4 +1,4 @@
-"""When the bot is unsure what was meant: suggest what it might be, then offer a person."""
+"""When the bot is unsure what was meant or has no answer: suggest what it might be, or offer a person."""
 
 from __future__ import annotations
 
@@ -53,16 +53,26 @@ def previous_user_intent(tracker: Tracker) -> Optional[str]:
     return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-def courses_named(tracker: Tracker) -> List[Dict[str, Any]]:
+def courses_named(tracker: Tracker, as_written: bool = False) -> List[Dict[str, Any]]:
     """Courses whose titles or topics the message names, even if the NLU was unsure.
 
     A course added by a sync after training ("télépilote de drones") is found this way. Without
     a readable catalogue there is none: the suggestions go on without it.
+
+    Args:
+        tracker: the conversation; its latest message is read.
+        as_written: only words the message has as they are (or their synonyms), no spelling
+            correction: to overrule an NLU that found the message off topic, the message must
+            name the course itself ("médical" corrected to "media" would offer marketing courses
+            to someone asking where to send a doctor's note).
     """
     text = (tracker.latest_message or {}).get("text") or ""
     try:
         catalogue = open_catalogue()
         words = words_of.course_words(text, words_of.catalogue_words(catalogue))
+        if as_written:
+            written = set(words_of.keywords(text))
+            words = [w for w in words if w in written]
         if not words:
             return []
         courses, _ = search_courses(catalogue, words_of.search_terms(words), {}, MAX_SUGGESTIONS, 0)
@@ -71,9 +81,11 @@ def courses_named(tracker: Tracker) -> List[Dict[str, Any]]:
     return courses
 
 
-def offer_courses_named(dispatcher: CollectingDispatcher, tracker: Tracker, language: str) -> bool:
-    """Offers the courses the message names, if any; says whether it did."""
-    courses = courses_named(tracker)
+def offer_courses_named(
+    dispatcher: CollectingDispatcher, tracker: Tracker, language: str, as_written: bool = False
+) -> bool:
+    """Offers the courses the message names, if any (see `courses_named`); says whether it did."""
+    courses = courses_named(tracker, as_written)
     if courses:
         dispatcher.utter_message(response="utter_did_you_mean_courses",
                                  buttons=[course_button(c, language) for c in courses])
@@ -111,8 +123,8 @@ class ActionSuggestIntents(Action):
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         best = next((r.get("name") for r in ranking if r.get("name") != FALLBACK_INTENT), None)
         if best == "out_of_scope":
-            # Most likely off topic: say so, with what the bot can do.
-            dispatcher.utter_message(response="utter_out_of_scope")
+            # Most likely a question nobody wrote an answer for: say so, with the way to a person.
+            utter_with_contact(dispatcher, language, "utter_out_of_scope")
             return []
         buttons = []
         for intent in suggestions(tracker):
@@ -129,10 +141,12 @@ class ActionSuggestIntents(Action):
 
 
 class ActionOutOfScope(Action):
-    """Off topic, unless the message names a course of the catalogue: then offers it.
+    """A question outside the catalogue and the FAQ: "I can't answer that here" and the hub's contact.
 
-    A course added by a sync after training ("télépilote de drones") can look off topic to the
-    NLU, which never saw its words.
+    No nearest FAQ answer is given in its place (a residence permit is not a certificate question).
+    A message that names a course of the catalogue gets that course offered instead: a course
+    added by a sync after training ("télépilote de drones") can look off topic to the NLU, which
+    never saw its words.
     """
 
     def name(self) -> Text:
@@ -142,7 +156,8 @@ class ActionOutOfScope(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Sends the courses the message names, or what the bot can help with."""
-        if not offer_courses_named(dispatcher, tracker, user_language(tracker)):
-            dispatcher.utter_message(response="utter_out_of_scope")
+        """Sends the courses the message names, or that it can't answer here and whom to ask."""
+        language = user_language(tracker)
+        if not offer_courses_named(dispatcher, tracker, language, as_written=True):
+            utter_with_contact(dispatcher, language, "utter_out_of_scope")
         return []
