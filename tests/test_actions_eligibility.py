@@ -158,11 +158,12 @@ def test_start_without_a_course_gives_the_general_rules(catalogue_env):
 
 
 def test_start_without_a_course_offers_buttons_that_go_on_with_the_eligibility(catalogue_env):
-    tracker = make_tracker("je peux faire la formation cybersécurité ?", intent="ask_eligibility",
+    # "développeur" names three courses (Java, .NET, full stack): which one?
+    tracker = make_tracker("je peux faire la formation développeur ?", intent="ask_eligibility",
                            slots={"language": "fr"})
     messages, _ = run_action(ActionEligibilityStart(), tracker)
     payloads = [b["payload"] for m in messages for b in m.get("buttons") or []]
-    assert '/ask_eligibility{"course_id": "dh-soc-analyst-27"}' in payloads
+    assert '/ask_eligibility{"course_id": "dh-java-dev-27"}' in payloads
     assert all(p.startswith("/ask_eligibility{") for p in payloads)
 
 
@@ -375,10 +376,12 @@ def test_reused_answers_then_the_questions_still_missing(catalogue_env):
 
 
 def test_facts_stated_in_the_eligibility_question_are_answers(catalogue_env):
+    # Their rules first, then an offer to check the others (tests/test_eligibility_stated_facts.py).
     messages, events = start(WEB, text="j'ai 16 ans et j'habite à Jette, je peux faire la formation ?")
     assert {"event": "slot", "timestamp": None, "name": "elig_age", "value": 16} in events
     assert {"event": "slot", "timestamp": None, "name": "elig_brussels_resident", "value": True} in events
-    assert [m["response"] for m in messages] == ["utter_eligibility_intro"]
+    assert [m["response"] for m in messages] == [None, "utter_eligibility_other_conditions"]
+    assert "à 16 ans, ce n'est pas encore possible" in messages[0]["text"]
 
 
 def test_describe_answers_in_both_languages():

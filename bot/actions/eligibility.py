@@ -8,6 +8,7 @@ it and asks its current question again; after the verdict the verdict is given a
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
@@ -25,6 +26,7 @@ from bot.actions.courses import (
     course_button,
     course_buttons,
     course_title,
+    label,
     resolve_course,
     rule_phrase,
     with_note,
@@ -107,8 +109,41 @@ def describe_answers(domain: DomainDict, values: Dict[str, Any], language: str) 
     return ", ".join(parts)
 
 
+def status_notice(dispatcher: CollectingDispatcher, course: Dict[str, Any], language: str) -> None:
+    """A course the catalogue marks full or closed says so before its rules."""
+    status = course.get("status")
+    if status in ("full", "closed"):
+        dispatcher.utter_message(response=f"utter_eligibility_course_{status}", title=course_title(course, language))
+
+
+def begin_questions(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                    course: Dict[str, Any], language: str, stated: Dict[str, Any]) -> List[EventType]:
+    """Starts the questions a course's rules need, or gives the verdict when all are answered.
+
+    Args:
+        stated: facts the latest message states, taken as answers without comment.
+
+    Returns:
+        The answers to set, then the form or the verdict as the next action.
+    """
+    needed = rules_of.needed_slots(course.get("eligibility"))
+    stated = {slot: value for slot, value in stated.items() if slot in needed}
+    events: List[EventType] = [SlotSet(slot, value) for slot, value in stated.items()]
+    reused = {slot: tracker.get_slot(slot) for slot in needed
+              if slot not in stated and tracker.get_slot(slot) is not None}
+    known = {**reused, **stated}
+    if len(known) < len(needed):
+        dispatcher.utter_message(response="utter_eligibility_intro", title=course_title(course, language))
+    if reused:
+        dispatcher.utter_message(response="utter_eligibility_reused",
+                                 answers=describe_answers(domain, reused, language))
+    if len(known) == len(needed):
+        return events + [FollowupAction("action_eligibility_verdict")]
+    return events + [FollowupAction(FORM)]
+
+
 class ActionEligibilityStart(CatalogueAction):
-    """Picks the course, then starts the form, or answers at once when nothing needs asking."""
+    """Picks the course, then answers the facts the question states or starts the questions."""
 
     def name(self) -> Text:
         """The action's name in the domain."""
@@ -120,11 +155,15 @@ class ActionEligibilityStart(CatalogueAction):
     ) -> List[EventType]:
         """Resolves the course; without one, gives the general rules (FAQ) and asks which.
 
-        The rules predict the form after this action; when there is nothing to ask, the action
-        says so and waits for the user instead (`action_listen`), or gives the verdict at once.
-        Answers given earlier in this session (for another course) are reused for the questions
-        this course's rules ask too, and the person is told which.
+        A question that states facts ("j'ai 16 ans, je peux faire X ?") gets the rules those facts
+        concern first (`answer_stated_facts`). Otherwise the rules predict the form after this
+        action; when there is nothing to ask, the action says so and waits for the user instead
+        (`action_listen`), or gives the verdict at once. Answers given earlier in this session
+        (for another course) are reused for the questions this course's rules ask too, and the
+        person is told which.
         """
+        text = (tracker.latest_message or {}).get("text") or ""
+        stated = dict(_facts(text))
         course, candidates = resolve_course(tracker, catalogue)
         if course is None:
             general, _ = localized(catalogue.faq("registration_process"), "answer", language)
@@ -134,35 +173,211 @@ class ActionEligibilityStart(CatalogueAction):
                 ask_which_course(dispatcher, domain, language, candidates, intent="ask_eligibility")
             else:
                 dispatcher.utter_message(response="utter_eligibility_which_course")
-            return [FollowupAction(LISTEN)]
+            # What the question stated is kept: the course chosen next does not ask it again.
+            return [SlotSet(slot, value) for slot, value in stated.items()] + [FollowupAction(LISTEN)]
         title = course_title(course, language)
         if course.get("withdrawn"):
             dispatcher.utter_message(response="utter_course_withdrawn", title=title)
             return [SlotSet("course_id", None), FollowupAction(LISTEN)]
         events: List[EventType] = [SlotSet("course_id", course["id"])]
-        needed = rules_of.needed_slots(course.get("eligibility"))
-        if not needed:
+        status_notice(dispatcher, course, language)
+        if not rules_of.needed_slots(course.get("eligibility")):
             dispatcher.utter_message(response="utter_eligibility_no_rules", title=title)
             dispatcher.utter_message(response="utter_eligibility_not_final")
-            return events + [FollowupAction(LISTEN)]
-        # "j'ai 17 ans, je peux faire X ?": what the question states is an answer already.
-        stated = stated_facts(tracker, needed)
-        events += [SlotSet(slot, value) for slot, value in stated.items()]
-        reused = {slot: tracker.get_slot(slot) for slot in needed
-                  if slot not in stated and tracker.get_slot(slot) is not None}
-        known = {**reused, **stated}
-        if len(known) < len(needed):
-            dispatcher.utter_message(response="utter_eligibility_intro", title=title)
-        if reused:
-            dispatcher.utter_message(response="utter_eligibility_reused",
-                                     answers=describe_answers(domain, reused, language))
-        if len(known) == len(needed):
-            return events + [FollowupAction("action_eligibility_verdict")]
-        return events + [FollowupAction(FORM)]
+            return events + [SlotSet(slot, value) for slot, value in stated.items()] + [FollowupAction(LISTEN)]
+        if stated:
+            return events + answer_stated_facts(dispatcher, tracker, domain, course, stated, text, language)
+        return events + begin_questions(dispatcher, tracker, domain, course, language, {})
 
     def events_without_catalogue(self, tracker: Tracker) -> List[EventType]:
         """No questions without the course's rules: wait for the user (the rules predict the form)."""
         return [FollowupAction(LISTEN)]
+
+
+# --- Facts stated in a question: the rule each concerns, then the other conditions -------------
+
+OTHER_CONDITIONS = "utter_eligibility_other_conditions"
+
+
+def _sentence(text: str) -> str:
+    """A line that starts with a capital ("cette formation demande..." -> "Cette formation...")."""
+    return text[:1].upper() + text[1:]
+
+
+def _rule_and_answer(domain: DomainDict, language: str, rule: str, answer: str, **values: Any) -> str:
+    """ "<the rule> : <what the fact says of it>", e.g. "X demande d'avoir au moins 18 ans : à 16 ans,
+    ce n'est pas encore possible." """
+    return _sentence(render(domain, "utter_stated_rule_and_answer", language,
+                            rule=render(domain, rule, language, **values),
+                            answer=render(domain, answer, language, **values)))
+
+
+def registration_line(domain, rules: Dict[str, Any], registered: bool, course: str, language: str) -> str:
+    """Registration as a jobseeker: required or not, and whether the person is."""
+    if not rules.get("registered_jobseeker"):
+        return _sentence(render(domain, "utter_stated_registration_not_required", language, course=course))
+    answer = "utter_stated_registration_met" if registered else "utter_stated_registration_not_met"
+    return _rule_and_answer(domain, language, "utter_stated_registration_rule", answer, course=course)
+
+
+def residence_line(domain, rules: Dict[str, Any], resident: bool, place: Optional[rules_of.Place],
+                   course: str, language: str) -> str:
+    """Living in the Region: required or not, and where the place the person named is."""
+    if not rules.get("brussels_resident"):
+        return _sentence(render(domain, "utter_stated_residence_no_rule", language, course=course))
+    values: Dict[str, Any] = {"course": course}
+    if place is not None and resident:
+        answer, values["place"] = "utter_stated_residence_in_place", place.name(language)
+    elif place is not None:
+        answer, values["place"] = "utter_stated_residence_out_place", place.name(language)
+        values["province"] = render(domain, f"utter_province_{place.area}", language)
+    else:
+        answer = "utter_stated_residence_in" if resident else "utter_stated_residence_out"
+    return _rule_and_answer(domain, language, "utter_stated_residence_rule", answer, **values)
+
+
+def age_line(domain, rules: Dict[str, Any], age: int, course: str, language: str) -> str:
+    """The age the course asks (at least, at most, between) and whether the person's meets it."""
+    low, high = rules.get("min_age"), rules.get("max_age")
+    if low is None and high is None:
+        return _sentence(render(domain, "utter_stated_age_no_rule", language, course=course))
+    rule = ("utter_stated_age_rule_range" if low is not None and high is not None
+            else "utter_stated_age_rule_min" if low is not None else "utter_stated_age_rule_max")
+    if low is not None and age < low:
+        answer = "utter_stated_age_too_young"
+    elif high is not None and age > high:
+        answer = "utter_stated_age_too_old"
+    else:
+        answer = "utter_stated_age_met"
+    return _rule_and_answer(domain, language, rule, answer, course=course, age=int(age), min_age=low, max_age=high)
+
+
+def level_line(domain, rules: Dict[str, Any], slot: str, level: str, exact: bool, course: str, language: str) -> str:
+    """The level the course asks in a language, and whether the person's meets it.
+
+    A level said in words ("zwak", "moyen") is only roughly a CEFR level: at the level asked it
+    may or may not be enough (a counsellor checks), below it is probably not.
+    """
+    code = next(c for c, s in rules_of.LANGUAGE_SLOTS.items() if s == slot)
+    name = label(domain, "utter_language_", code, language)
+    required = next((r["level"] for r in rules.get("language_requirements") or []
+                     if r.get("language") == code and r.get("level") in rules_of.CEFR_LEVELS), None)
+    if required is None:
+        return _sentence(render(domain, "utter_stated_level_no_rule", language, course=course, language_name=name))
+    have, need = rules_of.CEFR_LEVELS.index(level), rules_of.CEFR_LEVELS.index(required)
+    if level == rules_of.NO_LEVEL:
+        answer = "utter_stated_level_none"
+    elif exact:
+        answer = "utter_stated_level_met" if have >= need else "utter_stated_level_not_met"
+    else:
+        answer = ("utter_stated_level_met_roughly" if have > need else "utter_stated_level_unsure" if have == need
+                  else "utter_stated_level_not_met_roughly")
+    return _rule_and_answer(domain, language, "utter_stated_level_rule", answer, course=course, language_name=name,
+                            level=required, stated=level)
+
+
+def diploma_lines(domain, rules: Dict[str, Any], diploma: str, course: str, language: str) -> List[str]:
+    """The diploma the course asks at least, or at most, and whether the person's meets it."""
+    low, high = rules.get("min_diploma"), rules.get("max_diploma")
+    if not low and not high:
+        return [_sentence(render(domain, "utter_stated_diploma_no_rule", language, course=course))]
+    held = rules_of.DIPLOMAS.index(diploma)
+    stated = render(domain, f"utter_diploma_{diploma}", language)
+    lines = []
+    for rule, limit in (("utter_stated_diploma_rule_min", low), ("utter_stated_diploma_rule_max", high)):
+        if not limit:
+            continue
+        met = held >= rules_of.DIPLOMAS.index(limit) if limit == low else held <= rules_of.DIPLOMAS.index(limit)
+        if diploma == "none":
+            answer = "utter_stated_diploma_none_met" if met else "utter_stated_diploma_none_not_enough"
+        elif met:
+            answer = "utter_stated_diploma_met"
+        else:
+            answer = "utter_stated_diploma_not_enough" if limit == low else "utter_stated_diploma_too_high"
+        lines.append(_rule_and_answer(domain, language, rule, answer, course=course, stated=stated,
+                                      diploma=render(domain, f"utter_diploma_{limit}", language)))
+        course = render(domain, "utter_stated_course_again", language)
+    return lines
+
+
+def stated_fact_lines(domain: DomainDict, course: Dict[str, Any], facts: Dict[str, Any], text: str,
+                      language: str) -> List[str]:
+    """One line per fact the message states, on the rule of `course` it concerns (or that it has
+    none), in the order of the questions; the course's notes when they speak of these facts."""
+    rules = course.get("eligibility") or {}
+    named = render(domain, "utter_stated_course", language, title=course_title(course, language))
+    again = render(domain, "utter_stated_course_again", language)
+    lines: List[str] = []
+    for slot in ANSWER_SLOTS:
+        if slot not in facts:
+            continue
+        name = again if lines else named
+        value = facts[slot]
+        if slot == "elig_registered_jobseeker":
+            lines.append(registration_line(domain, rules, value, name, language))
+        elif slot == "elig_brussels_resident":
+            _, place = rules_of.stated_residence(text)
+            lines.append(residence_line(domain, rules, value, place, name, language))
+        elif slot == "elig_age":
+            lines.append(age_line(domain, rules, value, name, language))
+        elif slot == "elig_diploma":
+            lines += diploma_lines(domain, rules, value, name, language)
+        else:
+            lines.append(level_line(domain, rules, slot, value, rules_of.names_a_cefr_level(text), name, language))
+    notes, notes_language = localized(rules, "notes", language)
+    if notes and rules_of.notes_concern(notes, facts):
+        lines.append(with_note(domain, notes, notes_language, language))
+    return lines
+
+
+def answer_stated_facts(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                        course: Dict[str, Any], facts: Dict[str, Any], text: str, language: str) -> List[EventType]:
+    """Answers a question that states facts with the rules they concern, keeps the facts as
+    answers, then offers to check the other rules (a button that starts the questions), or gives
+    the verdict when no rule is left.
+
+    Returns:
+        The answers to set, then the verdict or waiting for the user as the next action.
+    """
+    dispatcher.utter_message(text="\n".join(stated_fact_lines(domain, course, facts, text, language)))
+    events: List[EventType] = [SlotSet(slot, value) for slot, value in facts.items()]
+    needed = rules_of.needed_slots(course.get("eligibility"))
+    reused = {slot: tracker.get_slot(slot) for slot in needed
+              if slot not in facts and tracker.get_slot(slot) is not None}
+    known = {**reused, **{slot: value for slot, value in facts.items() if slot in needed}}
+    if len(known) == len(needed):
+        if reused:
+            dispatcher.utter_message(response="utter_eligibility_reused",
+                                     answers=describe_answers(domain, reused, language))
+        return events + [FollowupAction("action_eligibility_verdict")]
+    others = [rule_phrase(domain, kind, values, language)
+              for kind, values, met in rules_of.rule_results(course.get("eligibility"), known) if met is None]
+    button = {"title": render(domain, "utter_eligibility_other_conditions_button", language),
+              "payload": "/ask_eligibility" + json.dumps({"course_id": course["id"]})}
+    # course_id goes with the message (Rasa keeps it in the bot event's metadata): a plain "oui"
+    # to the offer starts the questions for this course (ActionEligibilityCorrection).
+    dispatcher.utter_message(response=OTHER_CONDITIONS, rules=", ".join(others), buttons=[button],
+                             course_id=course["id"])
+    return events + [FollowupAction(LISTEN)]
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    """The intent the NLU gave the latest message."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def offered_course(tracker: Tracker) -> Optional[str]:
+    """The course whose other conditions the bot offered to check just before this message."""
+    users = 0
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            users += 1
+            if users > 1:
+                return None
+        elif event.get("event") == "bot":
+            metadata = event.get("metadata") or {}
+            return metadata.get("course_id") if metadata.get("utter_action") == OTHER_CONDITIONS else None
+    return None
 
 
 class ValidateEligibilityForm(FormValidationAction):
@@ -400,7 +615,22 @@ class ActionEligibilityCorrection(CatalogueAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
         catalogue: Catalogue, language: str,
     ) -> List[EventType]:
-        """Applies the facts the message states to the course checked, or asks how to help."""
+        """Applies the facts the message states to the course checked, or asks how to help.
+
+        Right after the offer to check a course's other conditions, a yes ("oui", "ja graag")
+        starts the questions, and facts ("et j'habite à Jette") get their rules as in a question.
+        """
+        offered = offered_course(tracker)
+        course = catalogue.get_course(offered) if offered else None
+        if course is not None and not course.get("withdrawn"):
+            text = (tracker.latest_message or {}).get("text") or ""
+            facts = dict(_facts(text))
+            if rules_of.read_yes_no(text) is True or (latest_intent(tracker) == "affirm" and rules_of.read_yes_no(text) is None):
+                return [SlotSet("course_id", course["id"])] + begin_questions(
+                    dispatcher, tracker, domain, course, language, facts)
+            if facts:
+                return [SlotSet("course_id", course["id"])] + answer_stated_facts(
+                    dispatcher, tracker, domain, course, facts, text, language)
         course_id = tracker.get_slot("course_id")
         if course_id and course_id in (tracker.get_slot(CHECKED_SLOT) or []):
             course = catalogue.get_course(course_id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, List, Optional, Pattern, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Pattern, Sequence, Tuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -270,6 +270,113 @@ AMBIGUOUS_PLACES = {
     "haren": {"groningen", "nederland", "pays", "bas"},
     "vorst": {"laakdal", "meerhout"},
 }
+# The municipalities of the Region (and the parts people name) with their French and Dutch
+# names, for answers that name the place ("Jette se trouve dans la Région bruxelloise"); then
+# other spellings people use. The generic names ("bxl", "Région bruxelloise") are not here.
+BRUSSELS_MUNICIPALITIES = (
+    ("Anderlecht", "Anderlecht"), ("Auderghem", "Oudergem"),
+    ("Berchem-Sainte-Agathe", "Sint-Agatha-Berchem", "berchem"), ("Bruxelles", "Brussel", "brussels", "bruxelles ville", "brussel stad"),
+    ("Laeken", "Laken"), ("Neder-Over-Heembeek", "Neder-Over-Heembeek", "noh"), ("Haren", "Haren"),
+    ("Etterbeek", "Etterbeek"), ("Evere", "Evere"), ("Forest", "Vorst"), ("Ganshoren", "Ganshoren"),
+    ("Ixelles", "Elsene", "ixl"), ("Jette", "Jette"), ("Koekelberg", "Koekelberg"),
+    ("Molenbeek-Saint-Jean", "Sint-Jans-Molenbeek", "molenbeek"), ("Saint-Gilles", "Sint-Gillis"),
+    ("Saint-Josse-ten-Noode", "Sint-Joost-ten-Node", "saint josse", "sint joost"),
+    ("Schaerbeek", "Schaarbeek"), ("Uccle", "Ukkel"),
+    ("Watermael-Boitsfort", "Watermaal-Bosvoorde", "watermael", "watermaal", "boitsfort", "bosvoorde"),
+    ("Woluwe-Saint-Lambert", "Sint-Lambrechts-Woluwe", "wsl"), ("Woluwe-Saint-Pierre", "Sint-Pieters-Woluwe", "wsp"),
+)
+# Places outside the Region by province: the municipalities around it and the towns people come
+# from, French name, Dutch name, then other spellings. Names that are also common words are left
+# out ("Menen", "Geel", "Boom", "Lessen", "Jambes", "Bouillon"): "j'ai mal aux jambes" is no place.
+PLACES_BY_PROVINCE = {
+    "vlaams_brabant": (
+        ("Vilvorde", "Vilvoorde"), ("Hal", "Halle"), ("Dilbeek", "Dilbeek"), ("Zaventem", "Zaventem"),
+        ("Machelen", "Machelen"), ("Diegem", "Diegem"), ("Grimbergen", "Grimbergen"), ("Asse", "Asse"),
+        ("Zellik", "Zellik"), ("Wemmel", "Wemmel"), ("Kraainem", "Kraainem"),
+        ("Wezembeek-Oppem", "Wezembeek-Oppem", "wezembeek"), ("Drogenbos", "Drogenbos"), ("Linkebeek", "Linkebeek"),
+        ("Rhode-Saint-Genèse", "Sint-Genesius-Rode"), ("Beersel", "Beersel"), ("Overijse", "Overijse"),
+        ("Tervuren", "Tervuren"), ("Hoeilaart", "Hoeilaart"), ("Leeuw-Saint-Pierre", "Sint-Pieters-Leeuw"),
+        ("Meise", "Meise"), ("Strombeek-Bever", "Strombeek-Bever", "strombeek"), ("Ternat", "Ternat"),
+        ("Woluwe-Saint-Étienne", "Sint-Stevens-Woluwe"), ("Jezus-Eik", "Jezus-Eik"), ("Louvain", "Leuven"),
+        ("Tirlemont", "Tienen"), ("Aarschot", "Aarschot"), ("Diest", "Diest"), ("Londerzeel", "Londerzeel"),
+        ("Kampenhout", "Kampenhout"), ("Steenokkerzeel", "Steenokkerzeel"), ("Kortenberg", "Kortenberg"),
+        ("Lennik", "Lennik"), ("Affligem", "Affligem"), ("Liedekerke", "Liedekerke"), ("Merchtem", "Merchtem"),
+        ("Opwijk", "Opwijk"), ("Zemst", "Zemst"), ("Herent", "Herent"), ("Bertem", "Bertem"),
+        ("Huldenberg", "Huldenberg"), ("Kapelle-op-den-Bos", "Kapelle-op-den-Bos"), ("Roosdaal", "Roosdaal"),
+        ("Gooik", "Gooik"),
+    ),
+    "brabant_wallon": (
+        ("Waterloo", "Waterloo"), ("Braine-l'Alleud", "Eigenbrakel"), ("Wavre", "Waver"),
+        ("Ottignies", "Ottignies"), ("Louvain-la-Neuve", "Louvain-la-Neuve", "lln"), ("Nivelles", "Nijvel"),
+        ("Tubize", "Tubeke"), ("Rixensart", "Rixensart"), ("Genval", "Genval"),
+        ("La Hulpe", "Terhulpen", "ter hulpen"), ("Lasne", "Lasne"), ("Braine-le-Château", "Kasteelbrakel"),
+        ("Rebecq", "Rebecq"), ("Ittre", "Itter"), ("Jodoigne", "Geldenaken"), ("Genappe", "Genepiën"),
+        ("Court-Saint-Étienne", "Court-Saint-Étienne"), ("Grez-Doiceau", "Grez-Doiceau"),
+        ("Chaumont-Gistoux", "Chaumont-Gistoux"), ("Perwez", "Perwijs"), ("Beauvechain", "Bevekom"),
+    ),
+    "antwerpen": (
+        ("Anvers", "Antwerpen", "antwerp"), ("Malines", "Mechelen"), ("Lierre", "Lier"), ("Turnhout", "Turnhout"),
+        ("Willebroek", "Willebroek"), ("Mortsel", "Mortsel"), ("Herentals", "Herentals"), ("Deurne", "Deurne"),
+        ("Borgerhout", "Borgerhout"), ("Hoboken", "Hoboken"), ("Merksem", "Merksem"), ("Puurs", "Puurs"),
+        ("Bornem", "Bornem"), ("Duffel", "Duffel"),
+    ),
+    "oost_vlaanderen": (
+        ("Gand", "Gent", "ghent"), ("Alost", "Aalst"), ("Ninove", "Ninove"), ("Sint-Niklaas", "Sint-Niklaas"),
+        ("Lokeren", "Lokeren"), ("Termonde", "Dendermonde"), ("Grammont", "Geraardsbergen"),
+        ("Audenarde", "Oudenaarde"), ("Zottegem", "Zottegem"), ("Wetteren", "Wetteren"), ("Eeklo", "Eeklo"),
+        ("Denderleeuw", "Denderleeuw"), ("Renaix", "Ronse"), ("Erpe-Mere", "Erpe-Mere"), ("Haaltert", "Haaltert"),
+    ),
+    "west_vlaanderen": (
+        ("Bruges", "Brugge"), ("Courtrai", "Kortrijk"), ("Ostende", "Oostende"), ("Roulers", "Roeselare"),
+        ("Ypres", "Ieper"), ("Knokke-Heist", "Knokke-Heist", "knokke"), ("Waregem", "Waregem"), ("Tielt", "Tielt"),
+    ),
+    "limburg": (
+        ("Hasselt", "Hasselt"), ("Genk", "Genk"), ("Saint-Trond", "Sint-Truiden"), ("Tongres", "Tongeren"),
+        ("Maasmechelen", "Maasmechelen"), ("Beringen", "Beringen"), ("Lommel", "Lommel"),
+    ),
+    "liege": (
+        ("Liège", "Luik"), ("Verviers", "Verviers"), ("Seraing", "Seraing"), ("Huy", "Hoei"),
+        ("Herstal", "Herstal"), ("Spa", "Spa"), ("Eupen", "Eupen"), ("Waremme", "Borgworm"),
+    ),
+    "namur": (
+        ("Namur", "Namen"), ("Dinant", "Dinant"), ("Gembloux", "Gembloers"), ("Andenne", "Andenne"),
+        ("Ciney", "Ciney"), ("Sambreville", "Sambreville"),
+    ),
+    "hainaut": (
+        ("Charleroi", "Charleroi"), ("Mons", "Bergen"), ("Tournai", "Doornik"), ("La Louvière", "La Louvière"),
+        ("Mouscron", "Moeskroen"), ("Ath", "Aat"), ("Soignies", "Zinnik"), ("Enghien", "Edingen"),
+        ("Braine-le-Comte", "'s-Gravenbrakel"), ("Binche", "Binche"), ("Fleurus", "Fleurus"),
+        ("Châtelet", "Châtelet"), ("Péruwelz", "Péruwelz"),
+    ),
+    "luxembourg": (
+        ("Arlon", "Aarlen"), ("Bastogne", "Bastenaken"), ("Marche-en-Famenne", "Marche-en-Famenne"),
+        ("Libramont", "Libramont"), ("Virton", "Virton"),
+    ),
+}
+# A Brussels name read as the place elsewhere (AMBIGUOUS_PLACES): which that is.
+AMBIGUOUS_OUTSIDE = {"berchem": ("Berchem", "Berchem", "antwerpen"), "vorst": ("Vorst", "Vorst", "antwerpen")}
+REGION = "brussels"
+
+
+class Place(NamedTuple):
+    """A place a message says the person lives in: its French and Dutch names, and where it is.
+
+    `area` is REGION for the Brussels-Capital Region, else a key of PLACES_BY_PROVINCE; `typed`
+    is the place's words as the message wrote them (folded).
+    """
+
+    fr: str
+    nl: str
+    area: str
+    typed: Tuple[str, ...] = ()
+
+    def name(self, language: str) -> str:
+        """Its name as the person wrote it when that is one of its names ("Halle" to a French
+        speaker stays "Halle"), else its name in `language`."""
+        for name in (self.fr, self.nl):
+            if _place_key(name) == self.typed:
+                return name
+        return self.nl if language == "nl" else self.fr
 # Brussels-Capital's postal codes run from 1000 to 1299; other Belgian codes are elsewhere
 # (years, 1900-2099, are left out: "j'habite à Bruxelles depuis 2019").
 _BRUSSELS_POSTCODES = range(1000, 1300)
@@ -322,10 +429,37 @@ def _place_key(name: str) -> Tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _place_names() -> Dict[Tuple[str, ...], Place]:
+    """Every spelling of a named place -> the place."""
+    names: Dict[Tuple[str, ...], Place] = {}
+    entries = [(entry, area) for area, places in PLACES_BY_PROVINCE.items() for entry in places]
+    entries += [(entry, REGION) for entry in BRUSSELS_MUNICIPALITIES]
+    for (fr, nl, *others), area in entries:
+        for spelling in (fr, nl, *others):
+            names[_place_key(spelling)] = Place(fr, nl, area)
+    return names
+
+
+@lru_cache(maxsize=1)
 def _place_table() -> Dict[Tuple[str, ...], bool]:
+    """Every place name -> whether it is in the Region."""
     table = {_place_key(name): False for name in OUTSIDE_PLACES}
+    table.update({key: place.area == REGION for key, place in _place_names().items()})
     table.update({_place_key(name): True for name in BRUSSELS_PLACES})
     return table
+
+
+def _place_at(tokens: Sequence[str], start: int, end: int, in_region: bool) -> Optional[Place]:
+    """The named place at tokens[start:end], read as in the Region or not; None when not named
+    (a postal code, a typo, a region or a country)."""
+    key = tuple(_SAINT.get(token, token) for token in tokens[start:end])
+    if not in_region and len(key) == 1 and key[0] in AMBIGUOUS_OUTSIDE:
+        fr, nl, area = AMBIGUOUS_OUTSIDE[key[0]]
+        return Place(fr, nl, area, key)
+    place = _place_names().get(key)
+    if place is None or (place.area == REGION) != in_region:
+        return None
+    return place._replace(typed=key)
 
 
 @lru_cache(maxsize=1)
@@ -458,11 +592,17 @@ def _unknown_place_after(tokens: Sequence[str], verb: int) -> bool:
         and tokens[index] not in _NOT_PLACES and tokens[index] not in _WORK_VERBS
 
 
-def _residence_statements(text: str, context: bool) -> List[Optional[bool]]:
-    """What each place in a message says about living in the Region, in order (None: nothing)."""
+def _residence_statements(text: str, context: bool) -> List[Tuple[Optional[bool], Optional[Place]]]:
+    """What each place in a message says about living in the Region, in order (None: nothing),
+    with the place where one is named and the statement is that one lives there."""
     clauses = _clauses(normalize(text))
     message_words = frozenset(word for clause in clauses for word in clause)
-    statements: List[Optional[bool]] = []
+    statements: List[Tuple[Optional[bool], Optional[Place]]] = []
+
+    def say(tokens: Sequence[str], verb: Optional[int], start: int, end: int, in_region: bool) -> None:
+        said = _place_statement(tokens, verb, start, in_region)
+        statements.append((said, _place_at(tokens, start, end, in_region) if said == in_region else None))
+
     role: Optional[str] = None  # what the last clause with a verb was about: "live" or "other"
     speaking = False  # whether the person was the subject of an earlier clause
     for tokens in clauses:
@@ -488,19 +628,19 @@ def _residence_statements(text: str, context: bool) -> List[Optional[bool]]:
                         seen_place = True
                 mine = [p for p in places if verb < p[0] < stop and (verb in strong or p[0] == verb + 1
                                                                       or all(t in _WEAK_RESIDENCE_LINKS for t in tokens[verb + 1:p[0]]))]
-                for start, _, in_region in mine:
-                    statements.append(_place_statement(tokens, verb, start, in_region))
+                for start, end, in_region in mine:
+                    say(tokens, verb, start, end, in_region)
                 if not mine and verb in strong:
                     if _unknown_place_after(tokens, verb):
-                        statements.append(None if _is_negated(tokens, verb, len(tokens)) else False)
+                        statements.append((None if _is_negated(tokens, verb, len(tokens)) else False, None))
                     elif context and ({tokens[verb - 1] if verb else ""} | set(tokens[verb + 1:verb + 3])) & _THERE:
                         # "j'y habite", "ik woon er (niet)": there, the Region the question names
-                        statements.append(not _is_negated(tokens, verb, len(tokens)))
+                        statements.append((not _is_negated(tokens, verb, len(tokens)), None))
         elif other:
             role = "other"
         elif places and (role == "live" or (role is None and context)):
-            for start, _, in_region in places:
-                statements.append(_place_statement(tokens, None, start, in_region))
+            for start, end, in_region in places:
+                say(tokens, None, start, end, in_region)
     return statements
 
 
@@ -531,10 +671,28 @@ def read_residence(text: Optional[str], context: bool = False, yes_no: bool = Tr
     """
     if is_payload(text):
         return None
-    said = [s for s in _residence_statements(text or "", context) if s is not None]
+    return stated_residence(text, context, yes_no)[0]
+
+
+def stated_residence(text: Optional[str], context: bool = False,
+                     yes_no: bool = True) -> Tuple[Optional[bool], Optional[Place]]:
+    """What `read_residence` reads, with the place the person says they live in when the message
+    names one ("ik woon in Halle" -> False, Halle in Vlaams-Brabant); None for a postal code, a
+    region, a country, a place we do not know, or a denial ("je n'habite pas à Bruxelles")."""
+    if is_payload(text):
+        return None, None
+    said = [s for s in _residence_statements(text or "", context) if s[0] is not None]
     if said:
-        return said[-1]
-    return read_yes_no(text) if context and yes_no else None
+        # The last statement says where one lives; among those before it that say the same, the
+        # first place named ("Berchem (Anvers)" is Berchem, "à Jette, euh non, à Dilbeek" Dilbeek).
+        value = said[-1][0]
+        same = []
+        for statement in reversed(said):
+            if statement[0] != value:
+                break
+            same.insert(0, statement)
+        return value, next((place for _, place in same if place is not None), None)
+    return (read_yes_no(text) if context and yes_no else None), None
 
 
 # --------------------------------------------------------------------------------------------
@@ -762,6 +920,12 @@ def _levels_in(clause: str) -> List[Tuple[int, str]]:
         if match.group(0) in LEVEL_WORDS:
             found.append((match.start(), LEVEL_WORDS[match.group(0)]))
     return sorted(found)
+
+
+def names_a_cefr_level(text: Optional[str]) -> bool:
+    """Whether a message gives a level as a CEFR code ("B1"), not in words ("zwak", "moyen"),
+    which say it only roughly."""
+    return bool(_CEFR.search(normalize(text)))
 
 
 def parse_cefr(text: Optional[str]) -> Optional[str]:
@@ -1026,3 +1190,22 @@ def rule_results(rules: Optional[Dict[str, Any]], answers: Dict[str, Any]) -> Li
 def meets_all(rules: Optional[Dict[str, Any]], answers: Dict[str, Any]) -> bool:
     """Whether the answers meet every rule of a course (an unanswered rule is not met)."""
     return all(met is True for _, _, met in rule_results(rules, answers))
+
+
+# What a course's eligibility notes (catalogue text) are about, per answer: "les demandeurs
+# d'emploi inscrits chez Actiris sont prioritaires" speaks to someone who is not registered.
+_NOTE_TOPICS = {
+    "elig_registered_jobseeker": r"\b(?:actiris|vdab|forem|demandeu\w*|inscrit\w*|ingeschreven|werkzoekend\w*|chomage|werkloos\w*|priorit\w*|voorrang)\b",
+    "elig_brussels_resident": r"\b(?:bruxell\w*|brussel\w*|region|gewest|habitants?|inwoners?|domicil\w*)\b",
+    "elig_age": r"\b(?:\d+ ans|\d+ jaar|age|leeftijd|jeunes?|jeunesse|jongeren\w*|jonger)\b",
+    "elig_diploma": r"\b(?:diplom\w*|cess|secondaire|secundair|bachel\w*|master|titre|getuigschrift|superieur|hoger onderwijs)\b",
+}
+_LEVEL_NOTE_TOPIC = (r"\b(?:francais|neerlandais|anglais|frans|nederlands|engels|langues?|talen|taal|niveau|a1|a2|b1|b2|c1|c2"
+                     r"|orthographe|spelling)\b")
+
+
+def notes_concern(notes: Optional[str], slots) -> bool:
+    """Whether a course's eligibility notes say something about one of these answers' topics."""
+    folded = normalize(notes)
+    return any(re.search(_LEVEL_NOTE_TOPIC if slot in LANGUAGE_SLOTS.values() else _NOTE_TOPICS.get(slot, r"(?!)"), folded)
+               for slot in slots)
