@@ -9,8 +9,8 @@ import json
 import sqlite3
 
 import pytest
-
 from actions_helpers import DOMAIN, make_tracker, run_action
+
 from bot.actions import eligibility_rules as rules
 from bot.actions.eligibility import (
     ActionEligibilityCorrection,
@@ -336,7 +336,7 @@ def test_a_yes_to_the_offer_starts_the_questions(catalogue_env, text, language):
 
 
 def test_a_yes_with_a_fact_takes_it_as_an_answer(catalogue_env):
-    messages, events = after_the_offer("oui, et j'habite à Jette", "affirm", elig_age=16)
+    _, events = after_the_offer("oui, et j'habite à Jette", "affirm", elig_age=16)
     assert slots_set(events) == {"course_id": JAVA, "elig_brussels_resident": True}
     assert followup(events) == ["eligibility_form"]
 
@@ -365,6 +365,24 @@ def test_a_yes_long_after_the_offer_is_not_taken_for_it(catalogue_env):
     ]
     messages, _ = run_action(ActionEligibilityCorrection(), tracker)
     assert [m["response"] for m in messages] == ["utter_how_can_i_help"]
+
+
+@pytest.mark.parametrize("text, language, start", [
+    ("ik ben 16, mag ik de opleiding Java volgen?", "nl", "Voor ‘Java-ontwikkelaar (m/v/x)’ moet je minstens 18 jaar zijn"),
+    ("j'ai 17 ans, c'est bon ?", "fr", "« Développeur Java (h/f/x) » demande d'avoir au moins 18 ans"),
+])
+def test_a_question_with_facts_the_nlu_took_for_a_statement_gets_the_rules_too(catalogue_env, text, language, start):
+    tracker = make_tracker(text, intent="inform", slots={"language": language, "course_id": JAVA})
+    messages, events = run_action(ActionEligibilityCorrection(), tracker)
+    assert rule_lines(messages)[0].startswith(start)
+    assert messages[-1]["response"] == OFFER
+    assert slots_set(events)["elig_age"] in (16, 17)
+
+
+def test_a_statement_without_a_question_is_not_answered_with_rules(catalogue_env):
+    tracker = make_tracker("j'ai 17 ans", intent="inform", slots={"language": "fr", "course_id": JAVA})
+    messages, events = run_action(ActionEligibilityCorrection(), tracker)
+    assert [m["response"] for m in messages] == ["utter_how_can_i_help"] and events == []
 
 
 def test_facts_in_a_question_without_a_course_are_kept(catalogue_env):

@@ -604,7 +604,11 @@ class ActionEligibilityCorrection(CatalogueAction):
     After a verdict, "en fait j'ai 17 ans", "sorry, ik ben 17" or "ah non, j'habite à Vilvorde"
     come as `inform`, `deny` or `affirm`. When the course under discussion was checked in this
     session and the message changes an answer its rules ask, the answer is replaced and the
-    verdict given again; anything else gets "how can I help?" as before.
+    verdict given again. Right after the offer to check a course's other conditions, a yes
+    ("oui", "ja graag") starts the questions and facts ("j'habite à Jette") get their rules. A
+    question that states facts and the NLU took for a statement ("j'ai 16 ans, je peux faire
+    Java ?") gets the rules those facts concern, as after `ask_eligibility`. Anything else gets
+    "how can I help?" as before.
     """
 
     def name(self) -> Text:
@@ -615,33 +619,64 @@ class ActionEligibilityCorrection(CatalogueAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
         catalogue: Catalogue, language: str,
     ) -> List[EventType]:
-        """Applies the facts the message states to the course checked, or asks how to help.
-
-        Right after the offer to check a course's other conditions, a yes ("oui", "ja graag")
-        starts the questions, and facts ("et j'habite à Jette") get their rules as in a question.
-        """
-        offered = offered_course(tracker)
-        course = catalogue.get_course(offered) if offered else None
-        if course is not None and not course.get("withdrawn"):
-            text = (tracker.latest_message or {}).get("text") or ""
-            facts = dict(_facts(text))
-            if rules_of.read_yes_no(text) is True or (latest_intent(tracker) == "affirm" and rules_of.read_yes_no(text) is None):
-                return [SlotSet("course_id", course["id"])] + begin_questions(
-                    dispatcher, tracker, domain, course, language, facts)
-            if facts:
-                return [SlotSet("course_id", course["id"])] + answer_stated_facts(
-                    dispatcher, tracker, domain, course, facts, text, language)
-        course_id = tracker.get_slot("course_id")
-        if course_id and course_id in (tracker.get_slot(CHECKED_SLOT) or []):
-            course = catalogue.get_course(course_id)
-            needed = rules_of.needed_slots((course or {}).get("eligibility"))
-            person = answers(tracker)
-            changed = {slot: value for slot, value in stated_facts(tracker, needed).items()
-                       if person.get(slot) != value}
-            if course is not None and changed:
-                dispatcher.utter_message(response="utter_eligibility_corrected",
-                                         answers=describe_answers(domain, changed, language))
-                send_verdict(dispatcher, domain, catalogue, course, {**person, **changed}, language)
-                return [SlotSet(slot, value) for slot, value in changed.items()]
+        """Answers the offer, applies a correction, or answers the facts of a question; else asks how to help."""
+        for step in (self._after_offer, self._correction, self._question_with_facts):
+            events = step(dispatcher, tracker, domain, catalogue, language)
+            if events is not None:
+                return events
         dispatcher.utter_message(response="utter_how_can_i_help")
         return []
+
+    @staticmethod
+    def _after_offer(dispatcher, tracker: Tracker, domain: DomainDict, catalogue: Catalogue,
+                     language: str) -> Optional[List[EventType]]:
+        """A yes to the offer to check the other conditions, or more facts; None otherwise."""
+        offered = offered_course(tracker)
+        course = catalogue.get_course(offered) if offered else None
+        if course is None or course.get("withdrawn"):
+            return None
+        text = (tracker.latest_message or {}).get("text") or ""
+        facts = dict(_facts(text))
+        said = rules_of.read_yes_no(text)
+        if said is True or (said is None and latest_intent(tracker) == "affirm"):
+            return [SlotSet("course_id", course["id"])] + begin_questions(
+                dispatcher, tracker, domain, course, language, facts)
+        if facts:
+            return [SlotSet("course_id", course["id"])] + answer_stated_facts(
+                dispatcher, tracker, domain, course, facts, text, language)
+        return None
+
+    @staticmethod
+    def _correction(dispatcher, tracker: Tracker, domain: DomainDict, catalogue: Catalogue,
+                    language: str) -> Optional[List[EventType]]:
+        """A changed answer for the course checked: the verdict again; None when nothing changed."""
+        course_id = tracker.get_slot("course_id")
+        if not course_id or course_id not in (tracker.get_slot(CHECKED_SLOT) or []):
+            return None
+        course = catalogue.get_course(course_id)
+        needed = rules_of.needed_slots((course or {}).get("eligibility"))
+        person = answers(tracker)
+        changed = {slot: value for slot, value in stated_facts(tracker, needed).items()
+                   if person.get(slot) != value}
+        if course is None or not changed:
+            return None
+        dispatcher.utter_message(response="utter_eligibility_corrected",
+                                 answers=describe_answers(domain, changed, language))
+        send_verdict(dispatcher, domain, catalogue, course, {**person, **changed}, language)
+        return [SlotSet(slot, value) for slot, value in changed.items()]
+
+    @staticmethod
+    def _question_with_facts(dispatcher, tracker: Tracker, domain: DomainDict, catalogue: Catalogue,
+                             language: str) -> Optional[List[EventType]]:
+        """Facts in a question about a course ("ik ben 16, mag ik X volgen?"): their rules; None
+        for a statement ("en fait j'ai 17 ans") or without a course."""
+        text = (tracker.latest_message or {}).get("text") or ""
+        facts = dict(_facts(text))
+        if not facts or not text.rstrip().endswith("?"):
+            return None
+        course, _ = resolve_course(tracker, catalogue)
+        if course is None or course.get("withdrawn") or not rules_of.needed_slots(course.get("eligibility")):
+            return None
+        status_notice(dispatcher, course, language)
+        return [SlotSet("course_id", course["id"])] + answer_stated_facts(
+            dispatcher, tracker, domain, course, facts, text, language)

@@ -275,7 +275,8 @@ AMBIGUOUS_PLACES = {
 # other spellings people use. The generic names ("bxl", "Région bruxelloise") are not here.
 BRUSSELS_MUNICIPALITIES = (
     ("Anderlecht", "Anderlecht"), ("Auderghem", "Oudergem"),
-    ("Berchem-Sainte-Agathe", "Sint-Agatha-Berchem", "berchem"), ("Bruxelles", "Brussel", "brussels", "bruxelles ville", "brussel stad"),
+    ("Berchem-Sainte-Agathe", "Sint-Agatha-Berchem", "berchem"),
+    ("Bruxelles", "Brussel", "brussels", "bruxelles ville", "brussel stad"),
     ("Laeken", "Laken"), ("Neder-Over-Heembeek", "Neder-Over-Heembeek", "noh"), ("Haren", "Haren"),
     ("Etterbeek", "Etterbeek"), ("Evere", "Evere"), ("Forest", "Vorst"), ("Ganshoren", "Ganshoren"),
     ("Ixelles", "Elsene", "ixl"), ("Jette", "Jette"), ("Koekelberg", "Koekelberg"),
@@ -1194,18 +1195,20 @@ def meets_all(rules: Optional[Dict[str, Any]], answers: Dict[str, Any]) -> bool:
 
 # What a course's eligibility notes (catalogue text) are about, per answer: "les demandeurs
 # d'emploi inscrits chez Actiris sont prioritaires" speaks to someone who is not registered.
+_LEVEL_NOTE_TOPIC = (r"\b(?:francais|neerlandais|anglais|frans|nederlands|engels|langues?|talen|taal|niveau"
+                     r"|[abc][12]|orthographe|spelling)\b")
 _NOTE_TOPICS = {
-    "elig_registered_jobseeker": r"\b(?:actiris|vdab|forem|demandeu\w*|inscrit\w*|ingeschreven|werkzoekend\w*|chomage|werkloos\w*|priorit\w*|voorrang)\b",
+    "elig_registered_jobseeker": (r"\b(?:actiris|vdab|forem|demandeu\w*|inscrit\w*|ingeschreven|werkzoekend\w*"
+                                  r"|chomage|werkloos\w*|priorit\w*|voorrang)\b"),
     "elig_brussels_resident": r"\b(?:bruxell\w*|brussel\w*|region|gewest|habitants?|inwoners?|domicil\w*)\b",
     "elig_age": r"\b(?:\d+ ans|\d+ jaar|age|leeftijd|jeunes?|jeunesse|jongeren\w*|jonger)\b",
-    "elig_diploma": r"\b(?:diplom\w*|cess|secondaire|secundair|bachel\w*|master|titre|getuigschrift|superieur|hoger onderwijs)\b",
+    "elig_diploma": (r"\b(?:diplom\w*|cess|secondaire|secundair|bachel\w*|master|titre|getuigschrift|superieur"
+                     r"|hoger onderwijs)\b"),
+    **{slot: _LEVEL_NOTE_TOPIC for slot in LANGUAGE_SLOTS.values()},
 }
-_LEVEL_NOTE_TOPIC = (r"\b(?:francais|neerlandais|anglais|frans|nederlands|engels|langues?|talen|taal|niveau|a1|a2|b1|b2|c1|c2"
-                     r"|orthographe|spelling)\b")
 
 
 def notes_concern(notes: Optional[str], slots) -> bool:
     """Whether a course's eligibility notes say something about one of these answers' topics."""
     folded = normalize(notes)
-    return any(re.search(_LEVEL_NOTE_TOPIC if slot in LANGUAGE_SLOTS.values() else _NOTE_TOPICS.get(slot, r"(?!)"), folded)
-               for slot in slots)
+    return any(slot in _NOTE_TOPICS and re.search(_NOTE_TOPICS[slot], folded) for slot in slots)
