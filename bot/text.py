@@ -331,6 +331,7 @@ NOT_NAMING = frozenset({
     "duree", "semaines", "weken", "heures", "uren", "debut", "date", "lieu", "adresse", "seance", "seances",
     "infosessie", "infosessies", "info", "inscription", "inscrire", "inschrijven", "conditions", "voorwaarden",
     "jeunes", "jongeren", "femmes", "vrouwen", "base", "basis", "bruxelles", "brussel", "fin", "einde",
+    "ans", "an", "jaar", "jaren", "age", "leeftijd",
 })
 MAX_NAMING_WORDS = 6
 

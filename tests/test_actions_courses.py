@@ -462,3 +462,10 @@ def test_a_course_of_the_list_is_picked_by_its_place(catalogue_env, language, pi
              "last_search": next(e["value"] for e in events if e["name"] == "last_search")}
     _, events = run_action(ActionCourseDetail(), make_tracker(pick, intent="ask_course_detail", slots=slots))
     assert SlotSet("course_id", listed[index]) in events
+
+
+def test_an_age_does_not_name_a_course_for_young_people(catalogue_env):
+    from bot.actions.catalogue import open_catalogue
+    from bot.text import named_course
+
+    assert named_course("j'ai 16 ans, je peux faire la formation Java ?", open_catalogue())["id"] == "dh-java-dev-27"
