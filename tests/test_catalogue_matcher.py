@@ -115,3 +115,18 @@ def test_a_message_naming_one_course_is_a_question_about_it(trained, catalogue_e
 def test_other_messages_keep_their_intent(trained, catalogue_env, text, intent):
     [message] = trained.process([parsed(text, [(intent, 0.9), ("ask_course_detail", 0.1)])])
     assert message.get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("je ne peux suivre les cours que sur mon smartphone, c'est ok ?", "faq_equipment_loan"),
+    ("je cherche un logement social", "out_of_scope"),
+    ("bereiden jullie voor op Cisco- of Microsoft-certificaten?", "faq_certificates"),
+])
+def test_an_everyday_word_found_in_one_course_does_not_override_a_confident_classifier(trained, catalogue_env, text, intent):
+    [message] = trained.process([parsed(text, [(intent, 0.8), ("ask_course_detail", 0.2)])])
+    assert message.get("intent")["name"] == intent
+
+
+def test_words_other_questions_use_are_kept_with_the_model(trained):
+    assert {"smartphone", "logement"} <= trained.everyday_words
+    assert "hacking" not in trained.everyday_words

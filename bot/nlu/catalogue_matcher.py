@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 CATALOGUE_MATCH = "catalogue_match"
 VOCABULARY_FILE = "trained_words.json"
+EVERYDAY_FILE = "everyday_words.json"
 MATCHER_BUSY_TIMEOUT = 0.2
 
 
@@ -79,12 +81,14 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         trained_words: Optional[Iterable[str]] = None,
+        everyday_words: Optional[Iterable[str]] = None,
     ) -> None:
         """Creates the component with the words of the training data (none before training)."""
         self.config = config
         self._model_storage = model_storage
         self._resource = resource
         self.trained_words = frozenset(trained_words or ())
+        self.everyday_words = frozenset(everyday_words or ())
 
     @classmethod
     def create(
@@ -105,8 +109,15 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
             texts += elements if isinstance(elements, list) else []
         texts += list(training_data.entity_synonyms)
         self.trained_words = frozenset(words_of.words_in(texts))
+        # Words the examples of other questions use ("smartphone" of "je ne peux suivre les cours
+        # que sur mon smartphone", "social" of "un logement social"): alone, they name no course.
+        self.everyday_words = frozenset(words_of.words_in(
+            example.get(TEXT) for example in training_data.training_examples
+            if example.get(INTENT) not in self.config["keep_intents"]
+        ))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(self.trained_words)), encoding="utf-8")
+            (directory / EVERYDAY_FILE).write_text(json.dumps(sorted(self.everyday_words)), encoding="utf-8")
         return self._resource
 
     @classmethod
@@ -121,7 +132,8 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
         """Loads the training words saved by `train`."""
         with model_storage.read_from(resource) as directory:
             words = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, words)
+            everyday = json.loads((directory / EVERYDAY_FILE).read_text(encoding="utf-8"))
+        return cls(config, model_storage, resource, words, everyday)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Moves the course detail intent first for a message naming one course, the search intent
@@ -159,10 +171,10 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
         return [w for w in words_of.course_words(text, known) if w not in self.trained_words]
 
     def course_named(self, text: str, intent: str, catalogue) -> Optional[str]:
-        """The id of the one course the message names, unless it has words of the intent's own question."""
+        """The id of the one course the message names for sure, unless it has words of the intent's own question."""
         if catalogue is None:
             return None
-        folded = set(words_of.keywords(text))
+        folded = {part for word in words_of.keywords(text) for part in re.findall(r"[^\W_]+", word)}
         if folded & set(self.config["own_words"].get(intent, ())):
             return None
         try:
@@ -170,7 +182,14 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
         except CatalogueUnavailable as error:  # the NLU goes on without the catalogue's help
             logger.warning("Catalogue unavailable to name a course: %s", error)
             return None
-        return course["id"] if course else None
+        if course is None:
+            return None
+        # A confident classifier gives way only to words that name a course for sure: two words
+        # of its title, or one that the examples of other questions never use ("flutter").
+        titled = [w for w in folded if w not in words_of.NOT_NAMING and w in words_of.title_words(course)]
+        if len(titled) >= 2 or any(w not in self.everyday_words for w in titled):
+            return course["id"]
+        return None
 
     def _rank_first(self, message: Message, search: str) -> None:
         """Swaps the confidences of the top intent and `search` (they still sum to 1)."""
