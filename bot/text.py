@@ -253,7 +253,7 @@ def search_terms(words: List[str]) -> List[Union[str, Tuple[str, ...]]]:
 
 
 # FAQ intents are "faq_<topic>". The topics that are also a detail of each course: asked while a
-# course is under discussion, the course's own record answers first, then the general text.
+# course is under discussion, the course's own record answers; the general text where it has none.
 FAQ_INTENT_PREFIX = "faq_"
 COURSE_DETAIL_TOPICS = {"cost": "cost", "certificates": "certificate", "directions": "location"}
 
@@ -292,6 +292,31 @@ _OU_WHERE = re.compile(
 )
 
 
+# A question about the level of a language a course asks: a language (or "langue"/"taal") with a
+# word that asks what is required, or a CEFR level ("faut parler anglais pour X ?", "B1 en
+# français c'est obligatoire ?", "hoe goed moet mijn Engels zijn?", "is Nederlands verplicht?").
+_LANGUAGE_WORDS = frozenset({
+    "francais", "neerlandais", "flamand", "anglais", "langue", "langues", "frans", "nederlands", "vlaams",
+    "engels", "taal", "talen", "taalniveau",
+})
+_REQUIREMENT_WORDS = frozenset({
+    "niveau", "faut", "obligatoire", "necessaire", "requis", "exige", "exigee", "doit", "dois", "connaitre",
+    "parler", "maitriser", "maitrise", "moet", "moeten", "nodig", "verplicht", "vereist", "kennen", "spreken",
+    "beheersen", "taalniveau", "level",
+})
+_CEFR = re.compile(r"\b[abc][12]\b")
+
+
+def asks_language_level(text: str) -> bool:
+    """Whether a message asks which level of a language a course requires (not which language
+    it is taught in: "c'est en anglais ?" names no requirement)."""
+    folded = " ".join(re.findall(r"\w+", fold(text or "")))
+    words = set(folded.split())
+    if not words & _LANGUAGE_WORDS:
+        return False
+    return bool(words & _REQUIREMENT_WORDS) or "hoe goed" in folded or bool(_CEFR.search(folded))
+
+
 def detail_named(text: str, ignore: Iterable[str] = ()) -> Optional[str]:
     """Which course detail a message asks about, from its words; None when it names none.
 
@@ -300,6 +325,8 @@ def detail_named(text: str, ignore: Iterable[str] = ()) -> Optional[str]:
     and "site" of "sur site" is the place, not the website. Details in `ignore` are not looked for
     ("in het Nederlands" asks the teaching language, unless the message asks to switch to it).
     """
+    if "language_level" not in ignore and asks_language_level(text):
+        return "language_level"
     folded = " ".join(re.findall(r"\w+|\?", fold(text or "")))
     where_asked = "où" in (text or "").lower() or bool(_OU_WHERE.search(folded))
     padded = f" {folded} "

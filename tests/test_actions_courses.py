@@ -430,6 +430,21 @@ def test_a_faq_word_about_a_named_course_gets_that_courses_answer(catalogue_env,
     messages, _ = run_action(ActionAnswerFaq(), make_tracker(question, intent=intent, slots={"language": language}))
     certificate = course["certificate"].get(language) or next(iter(course["certificate"].values()))
     assert certificate in texts(messages)
+    # The course's own answer is the answer: the hub's general text on certificates does not follow.
+    assert [m.get("response") for m in messages] == [None]
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_the_general_faq_answers_when_the_course_has_nothing_on_it(catalogue_env, sample_feed, language):
+    from bot.actions.faq import ActionAnswerFaq
+
+    with sqlite3.connect(catalogue_env) as db:
+        db.execute("update courses set certificate_fr = NULL, certificate_nl = NULL, certificate_en = NULL where id = 'dh-java-dev-27'")
+    tracker = make_tracker("et on reçoit un certificat ?" if language == "fr" else "krijg ik een attest?",
+                           intent="faq_certificates", slots={"language": language, "course_id": "dh-java-dev-27"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    general = next(f for f in sample_feed["faq"] if f["topic"] == "certificates")
+    assert [m.get("answer") for m in messages] == [general["answer"][language]]
 
 
 @pytest.mark.parametrize("language, question, expected", [

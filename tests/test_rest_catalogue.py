@@ -109,3 +109,28 @@ def test_a_new_search_ends_the_eligibility_questions(servers, sender):
     assert "Analyste en cybersécurité (SOC)" in titles(replies)
     tracker = servers.tracker(sender)
     assert not tracker["active_loop"]
+
+
+@pytest.mark.parametrize("language, messages", [
+    ("fr", ["vous avez une formation ux ui designer ?", "y a un stage ?", "c'est où une fois ?"]),
+    ("nl", ["hebben jullie een opleiding ux/ui designer?", "is er een stage bij?", "waar is dat?"]),
+])
+def test_a_full_course_says_so_once_then_answers_the_follow_ups(servers, sender, language, messages):
+    full = {"fr": "est complète", "nl": "is volzet"}[language]
+    servers.send(sender, messages[0])
+    first = all_text(servers.send(sender, messages[1]))
+    assert full in first
+    second = all_text(servers.send(sender, messages[2]))
+    assert full not in second
+    assert "Rue du Dessin 8" in second
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("faut parler bien francais pour la formation java ?", "il faut au moins le niveau B1 en français"),
+    ("faut connaitre l'anglais pour ethical hacking ?", "il faut au moins le niveau B2 en anglais"),
+    ("hoe goed moet mijn Engels zijn voor de opleiding ethical hacking?", "minstens niveau B2 in het Engels"),
+    ("is Nederlands verplicht voor servicedeskmedewerker?", "minstens niveau B1 in het Nederlands"),
+])
+def test_the_language_level_a_course_asks_however_it_is_asked(servers, sender, message, expected):
+    replies = servers.send(sender, message)
+    assert expected in all_text(replies)

@@ -103,3 +103,20 @@ def test_the_shipped_synonym_files_are_groups_of_several_entries(language):
 ])
 def test_the_place_in_a_list_a_message_picks(message, place):
     assert text.ordinal_picked(message) == place
+
+
+@pytest.mark.parametrize("message, asked", [
+    ("faut parler bien francais pour le cloud devops ?", True),
+    ("niveau langue demandé pour analyste cybersécurité ?", True),
+    ("B1 en français c'est obligatoire pour java ?", True),
+    ("hoe goed moet mijn Engels zijn?", True),
+    ("is Nederlands verplicht voor servicedesk?", True),
+    ("welk taalniveau?", True),
+    ("c'est en anglais ?", False),
+    ("c'est en quelle langue ?", False),
+    ("mijn Engels is goed", False),
+    ("combien de temps ça dure ?", False),
+])
+def test_a_question_about_the_language_level_required(message, asked):
+    assert text.asks_language_level(message) is asked
+    assert (text.detail_named(message) == "language_level") is asked

@@ -178,7 +178,7 @@ class ActionCourseDetail(CatalogueAction):
         if course.get("withdrawn"):
             dispatcher.utter_message(response="utter_course_withdrawn", title=course_title(course, language))
             return [SlotSet("course_id", None)]
-        unavailable = say_if_full_or_closed(dispatcher, course, language)
+        unavailable = say_if_full_or_closed(dispatcher, course, language, tracker)
         if detail is None:
             dispatcher.utter_message(text=course_overview(domain, course, language),
                                      buttons=course_buttons(domain, course, language))

@@ -168,16 +168,36 @@ def search_with_synonyms(catalogue, words: List[str], filters: Dict[str, Any], l
     return search_courses(catalogue, terms, filters, limit, offset)
 
 
-def say_if_full_or_closed(dispatcher, course: Dict[str, Any], language: str) -> bool:
-    """Says first that a course the catalogue marks full or closed can't be joined now.
+# The responses that tell a course is full or closed; each carries the course's id (a bot event's
+# metadata), so that the next answers about it in the session don't repeat it.
+UNAVAILABLE_NOTICES = frozenset({"utter_course_full_first", "utter_course_closed_first",
+                                 "utter_eligibility_course_full", "utter_eligibility_course_closed"})
+
+
+def told_unavailable(tracker: Optional[Tracker], course_id: str) -> bool:
+    """Whether the bot already said, in this session, that this course is full or closed."""
+    for event in reversed((tracker.events if tracker else None) or []):
+        if event.get("event") == "session_started":
+            return False
+        metadata = event.get("metadata") or {}
+        if (event.get("event") == "bot" and metadata.get("utter_action") in UNAVAILABLE_NOTICES
+                and metadata.get("course_id") == course_id):
+            return True
+    return False
+
+
+def say_if_full_or_closed(dispatcher, course: Dict[str, Any], language: str, tracker: Optional[Tracker] = None) -> bool:
+    """Says first that a course the catalogue marks full or closed can't be joined now, once per
+    session: the follow-ups about it ("y a un stage ?", "c'est où ?") are answered without it.
 
     Returns:
         Whether it said so (the caller then offers what is still possible).
     """
     status = course.get("status")
-    if status not in ("full", "closed"):
+    if status not in ("full", "closed") or told_unavailable(tracker, course["id"]):
         return False
-    dispatcher.utter_message(response=f"utter_course_{status}_first", title=course_title(course, language))
+    dispatcher.utter_message(response=f"utter_course_{status}_first", title=course_title(course, language),
+                             course_id=course["id"])
     return True
 
 

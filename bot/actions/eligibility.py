@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import eligibility_rules as rules_of
 from bot.actions.catalogue import CatalogueAction, localized, open_catalogue, user_language
+from bot.actions.course_details import detail_answer
 from bot.actions.course_search import entity_values
 from bot.actions.courses import (
     ask_which_course,
@@ -29,9 +30,11 @@ from bot.actions.courses import (
     label,
     resolve_course,
     rule_phrase,
+    told_unavailable,
     with_note,
 )
 from bot.actions.texts import render
+from bot.text import asks_language_level
 from catalogue_sync.errors import CatalogueUnavailable
 from catalogue_sync.read import Catalogue
 
@@ -109,11 +112,13 @@ def describe_answers(domain: DomainDict, values: Dict[str, Any], language: str) 
     return ", ".join(parts)
 
 
-def status_notice(dispatcher: CollectingDispatcher, course: Dict[str, Any], language: str) -> None:
-    """A course the catalogue marks full or closed says so before its rules."""
+def status_notice(dispatcher: CollectingDispatcher, tracker: Tracker, course: Dict[str, Any], language: str) -> None:
+    """A course the catalogue marks full or closed says so before its rules (unless the bot
+    already said so in this session)."""
     status = course.get("status")
-    if status in ("full", "closed"):
-        dispatcher.utter_message(response=f"utter_eligibility_course_{status}", title=course_title(course, language))
+    if status in ("full", "closed") and not told_unavailable(tracker, course["id"]):
+        dispatcher.utter_message(response=f"utter_eligibility_course_{status}", title=course_title(course, language),
+                                 course_id=course["id"])
 
 
 def begin_questions(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
@@ -180,13 +185,15 @@ class ActionEligibilityStart(CatalogueAction):
             dispatcher.utter_message(response="utter_course_withdrawn", title=title)
             return [SlotSet("course_id", None), FollowupAction(LISTEN)]
         events: List[EventType] = [SlotSet("course_id", course["id"])]
-        status_notice(dispatcher, course, language)
+        status_notice(dispatcher, tracker, course, language)
         if not rules_of.needed_slots(course.get("eligibility")):
             dispatcher.utter_message(response="utter_eligibility_no_rules", title=title)
             dispatcher.utter_message(response="utter_eligibility_not_final")
             return events + [SlotSet(slot, value) for slot, value in stated.items()] + [FollowupAction(LISTEN)]
         if stated:
             return events + answer_stated_facts(dispatcher, tracker, domain, course, stated, text, language)
+        if asks_language_level(text) and detail_answer(domain, course, "language_level", language):
+            return events + answer_language_level(dispatcher, tracker, domain, course, language)
         return events + begin_questions(dispatcher, tracker, domain, course, language, {})
 
     def events_without_catalogue(self, tracker: Tracker) -> List[EventType]:
@@ -340,7 +347,24 @@ def answer_stated_facts(dispatcher: CollectingDispatcher, tracker: Tracker, doma
         The answers to set, then the verdict or waiting for the user as the next action.
     """
     dispatcher.utter_message(text="\n".join(stated_fact_lines(domain, course, facts, text, language)))
-    events: List[EventType] = [SlotSet(slot, value) for slot, value in facts.items()]
+    return [SlotSet(slot, value) for slot, value in facts.items()] + offer_other_conditions(
+        dispatcher, tracker, domain, course, facts, language)
+
+
+def answer_language_level(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                          course: Dict[str, Any], language: str) -> List[EventType]:
+    """Answers "which level of French/Dutch/English does it ask?" with the course's CEFR levels
+    (or that it asks none, and the languages it is given in), then offers the other conditions."""
+    dispatcher.utter_message(text=detail_answer(domain, course, "language_level", language))
+    return offer_other_conditions(dispatcher, tracker, domain, course, {}, language, told=("language_level",))
+
+
+def offer_other_conditions(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                           course: Dict[str, Any], facts: Dict[str, Any], language: str,
+                           told: tuple = ()) -> List[EventType]:
+    """After the rules a question asked about: the verdict when every answer is known, else an
+    offer to check the rules left (a button that starts the questions, or a plain yes). Rules of
+    the kinds in `told` were just stated: the offer names the others (all, when none is left)."""
     needed = rules_of.needed_slots(course.get("eligibility"))
     reused = {slot: tracker.get_slot(slot) for slot in needed
               if slot not in facts and tracker.get_slot(slot) is not None}
@@ -349,16 +373,18 @@ def answer_stated_facts(dispatcher: CollectingDispatcher, tracker: Tracker, doma
         if reused:
             dispatcher.utter_message(response="utter_eligibility_reused",
                                      answers=describe_answers(domain, reused, language))
-        return events + [FollowupAction("action_eligibility_verdict")]
+        return [FollowupAction("action_eligibility_verdict")]
+    unknown = [(kind, values) for kind, values, met in rules_of.rule_results(course.get("eligibility"), known)
+               if met is None]
     others = [rule_phrase(domain, kind, values, language)
-              for kind, values, met in rules_of.rule_results(course.get("eligibility"), known) if met is None]
+              for kind, values in ([rule for rule in unknown if rule[0] not in told] or unknown)]
     button = {"title": render(domain, "utter_eligibility_other_conditions_button", language),
               "payload": "/ask_eligibility" + json.dumps({"course_id": course["id"]})}
     # course_id goes with the message (Rasa keeps it in the bot event's metadata): a plain "oui"
     # to the offer starts the questions for this course (ActionEligibilityCorrection).
     dispatcher.utter_message(response=OTHER_CONDITIONS, rules=", ".join(others), buttons=[button],
                              course_id=course["id"])
-    return events + [FollowupAction(LISTEN)]
+    return [FollowupAction(LISTEN)]
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -677,6 +703,6 @@ class ActionEligibilityCorrection(CatalogueAction):
         course, _ = resolve_course(tracker, catalogue)
         if course is None or course.get("withdrawn") or not rules_of.needed_slots(course.get("eligibility")):
             return None
-        status_notice(dispatcher, course, language)
+        status_notice(dispatcher, tracker, course, language)
         return [SlotSet("course_id", course["id"])] + answer_stated_facts(
             dispatcher, tracker, domain, course, facts, text, language)

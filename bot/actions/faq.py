@@ -13,10 +13,6 @@ from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
 from bot.actions.course_details import detail_answer
 from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
 
-# Topics whose general text would mislead after the course's own answer: the hub's directions
-# are not the way to a course given at a partner's.
-COURSE_ANSWER_ENOUGH = {"directions"}
-
 
 class ActionAnswerFaq(CatalogueAction):
     """Answers a `faq_<topic>` intent from the catalogue's `faq` table."""
@@ -26,17 +22,21 @@ class ActionAnswerFaq(CatalogueAction):
         return "action_answer_faq"
 
     def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
-        """Sends the answer for the topic, or how to reach the hub when there is none."""
+        """Sends the course's own answer on a course detail (cost, certificate, place) when a
+        course is named or under discussion and its record has it; else the hub's text for the
+        topic, or how to reach the hub when there is none."""
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
         topic = intent[len(FAQ_INTENT_PREFIX):] if intent.startswith(FAQ_INTENT_PREFIX) else None
         entry = catalogue.faq(topic) if topic else None
         answer, answer_language = localized(entry, "answer", language)
         course_answer = self.course_answer(tracker, domain, catalogue, topic, language)
         if course_answer:
-            # "Hoeveel kost het?" about the course under discussion: its own record first.
+            # "Hoeveel kost het?" about the course under discussion: its own record answers, and
+            # the general text only where the record says nothing on it (the hub's directions are
+            # not the way to a course given at a partner's; "all our trainings are free" adds
+            # nothing to "this one is free").
             dispatcher.utter_message(text=course_answer)
-            if topic in COURSE_ANSWER_ENOUGH:
-                return []
+            return []
         if answer is None:
             utter_with_contact(dispatcher, language, "utter_faq_unknown", catalogue)
         elif answer_language == language:
