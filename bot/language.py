@@ -199,6 +199,26 @@ def choose_language(
     return current, source
 
 
+# Names of languages as people write them (folded), to the code a request to switch asks for.
+LANGUAGE_NAMES = {
+    "fr": ("francais", "frans", "french", "franstalig", "francophone"),
+    "nl": ("neerlandais", "flamand", "nederlands", "vlaams", "dutch", "flemish", "nederlandstalig", "neerlandophone"),
+    "en": ("anglais", "engels", "english"),
+    "de": ("allemand", "duits", "deutsch", "german"),
+    "es": ("espagnol", "spaans", "espanol", "spanish"),
+    "ar": ("arabe", "arabisch", "arabic"),
+    "tr": ("turc", "turks", "turkish"),
+}
+_CODE_OF_NAME = {name: code for code, names in LANGUAGE_NAMES.items() for name in names}
+
+
+def language_named(text: Optional[str]) -> Optional[str]:
+    """The code of the one language a message names ("hebde gij da ook in 't Nederlands?" -> "nl"),
+    None when it names none or several ("pas en français mais en néerlandais": the NLU decides)."""
+    codes = {_CODE_OF_NAME[word] for word in words_of(fold(text or "")) if word in _CODE_OF_NAME}
+    return codes.pop() if len(codes) == 1 else None
+
+
 def other_language(code: Optional[str]) -> str:
     """The other supported language: what "the other language, please" means."""
     return "nl" if code == "fr" else "fr"

@@ -295,9 +295,9 @@ _OU_WHERE = re.compile(
 # A question about the level of a language a course asks: a language (or "langue"/"taal") with a
 # word that asks what is required, or a CEFR level ("faut parler anglais pour X ?", "B1 en
 # français c'est obligatoire ?", "hoe goed moet mijn Engels zijn?", "is Nederlands verplicht?").
-_LANGUAGE_WORDS = frozenset({
+LANGUAGE_WORDS = frozenset({
     "francais", "neerlandais", "flamand", "anglais", "langue", "langues", "frans", "nederlands", "vlaams",
-    "engels", "taal", "talen", "taalniveau",
+    "engels", "english", "taal", "talen", "taalniveau",
 })
 _REQUIREMENT_WORDS = frozenset({
     "niveau", "faut", "obligatoire", "necessaire", "requis", "exige", "exigee", "doit", "dois", "connaitre",
@@ -312,7 +312,7 @@ def asks_language_level(text: str) -> bool:
     it is taught in: "c'est en anglais ?" names no requirement)."""
     folded = " ".join(re.findall(r"\w+", fold(text or "")))
     words = set(folded.split())
-    if not words & _LANGUAGE_WORDS:
+    if not words & LANGUAGE_WORDS:
         return False
     return bool(words & _REQUIREMENT_WORDS) or "hoe goed" in folded or bool(_CEFR.search(folded))
 

@@ -102,3 +102,18 @@ def test_mixed_messages_go_to_their_french_or_dutch_words(text, language):
 @pytest.mark.parametrize("text", ["merci merci", "merci hé", "oké dan", "tof, merci"])
 def test_words_both_communities_use_do_not_switch(text):
     assert not detect_language(text).decisive
+
+
+@pytest.mark.parametrize("text, code", [
+    ("hebde gij da ook in 't Nederlands?", "nl"),
+    ("en flamand stp", "nl"),
+    ("in het Frans aub", "fr"),
+    ("do you speak English?", "en"),
+    ("parlez-vous arabe ?", "ar"),
+    ("pas en français mais en néerlandais", None),
+    ("kan het in de andere taal?", None),
+])
+def test_the_language_a_message_names(text, code):
+    from bot.language import language_named
+
+    assert language_named(text) == code

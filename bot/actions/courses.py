@@ -114,10 +114,13 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
         return listed[place - 1 if place > 0 else place], []  # "la deuxième" of the list just shown
     known = words_of.catalogue_words(catalogue)
     current = tracker.get_slot("course_id")
+    # "Liever in het Nederlands: waar is dat?" names a language to speak, not the course given in it.
+    switching = (latest.get("intent") or {}).get("name") == "change_language"
+    spoken = words_of.LANGUAGE_WORDS if switching else frozenset()
     named = []
     for name in ("course", "topic"):
         for typed in course_search.entity_texts(entities, name, text):
-            named.extend(words_of.keywords(typed) or [typed])
+            named.extend(w for w in words_of.keywords(typed) or [typed] if words_of.fold(w) not in spoken)
     if named:
         course, candidates = courses_named(catalogue, words_of.correct_spelling(named, known), current)
         if course or candidates:
@@ -125,7 +128,7 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
     if current:
         return catalogue.get_course(current), []
     # No entity, no course under discussion: words of the message that name a course or topic.
-    words = words_of.course_words(text, known)
+    words = [w for w in words_of.course_words(text, known) if w not in spoken]
     if words:
         course, candidates = courses_named(catalogue, words, None)
         if course or candidates:

@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
 from bot.actions.course_details import ActionCourseDetail
-from bot.language import SUPPORTED_LANGUAGES, choose_language, other_language
+from bot.language import SUPPORTED_LANGUAGES, choose_language, language_named, other_language
 
 CHANGE_LANGUAGE_INTENT = "change_language"
 
@@ -40,8 +40,9 @@ def requested_language(tracker: Tracker) -> Optional[str]:
     for entity in latest.get("entities") or []:
         if entity.get("entity") == "language_name" and entity.get("value"):
             return str(entity["value"]).lower()
-    # "Can you speak the other language?": no language named, so the other one.
-    return other_language(tracker.get_slot("language"))
+    # The language the words name, where the entity extractor missed it ("hebde gij da ook in 't
+    # Nederlands?"); "can you speak the other language?": none named, so the other one.
+    return language_named(latest.get("text")) or other_language(tracker.get_slot("language"))
 
 
 class ValidateSlotMappings(ValidationAction):
