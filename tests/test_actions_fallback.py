@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from actions_helpers import DOMAIN, make_tracker, run_action
@@ -107,3 +109,25 @@ def test_without_a_catalogue_the_contact_comes_from_the_configuration(tmp_path, 
     assert [m["response"] for m in messages] == ["utter_out_of_scope"]
     assert (messages[0]["phone"], messages[0]["email"]) == ("+32 2 000 00 01", "accueil@hub.example")
     assert "{" not in sent_text(messages[0], "fr")
+
+
+LISTED = ["dh-java-dev-27", "dh-webdev-fullstack-27", "dh-webdev-women-27"]
+
+
+@pytest.mark.parametrize("action_class, intent", [(ActionOutOfScope, "out_of_scope"),
+                                                  (ActionSuggestIntents, "nlu_fallback")])
+@pytest.mark.parametrize("language, text, expected", [
+    ("fr", "la première, c'est quand l'info ?", "Prochaines séances d'information pour « Développeur Java (h/f/x) »"),
+    ("nl", "de tweede, waar is da?", "‘Full-stack webontwikkelaar (JavaScript)’ vindt hier plaats"),
+])
+def test_a_pick_from_the_list_is_answered_whatever_the_intent(catalogue_env, action_class, intent, language, text, expected):
+    tracker = make_tracker(text, intent=intent, slots={"language": language, "last_search": json.dumps({"shown": LISTED})})
+    messages, events = run_action(action_class(), tracker)
+    assert any(expected in (m.get("text") or "") for m in messages)
+
+
+def test_an_ordinal_later_in_the_message_picks_nothing(catalogue_env):
+    tracker = make_tracker("c'est mon premier jour au chômage, la mutuelle c'est où ?", intent="out_of_scope",
+                           slots={"language": "fr", "last_search": json.dumps({"shown": LISTED})})
+    messages, _ = run_action(ActionOutOfScope(), tracker)
+    assert [m.get("response") for m in messages] == ["utter_out_of_scope"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,7 +13,9 @@ from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
 from bot.actions.catalogue import open_catalogue, search_courses, user_language, utter_with_contact
+from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import course_button
+from bot.actions.info_sessions import ActionInfoSessions
 from bot.actions.texts import response_text
 from catalogue_sync.errors import CatalogueUnavailable
 
@@ -103,6 +107,34 @@ def suggestions(tracker: Tracker) -> List[str]:
     return picked[:MAX_SUGGESTIONS]
 
 
+# Words that ask for a course's info sessions rather than a detail of it.
+SESSION_WORDS = frozenset({"info", "infos", "seance", "seances", "session", "sessions", "infosessie",
+                           "infosessies", "sessie", "sessies", "infomoment", "infoavond"})
+
+
+def picks_from_the_list(tracker: Tracker) -> bool:
+    """Whether the message picks a course of the list just shown by its place ("la première,
+    c'est quand l'info ?", "de tweede?"): such a message is about that course, whatever the NLU
+    made of it."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    # The place comes first ("la deuxième, ...", "et de eerste?"): "mon premier emploi" picks nothing.
+    opening = " ".join(words_of.fold(text).replace("'", " ").split()[:3])
+    if words_of.ordinal_picked(text) is None or words_of.ordinal_picked(opening) is None:
+        return False
+    try:
+        return bool(json.loads(tracker.get_slot("last_search") or "{}").get("shown"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def answer_the_pick(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+    """Answers about the course picked from the list: its info sessions when the message asks
+    for them, else the detail it asks or the course's overview."""
+    words = set(words_of.fold((tracker.latest_message or {}).get("text") or "").replace("'", " ").split())
+    action = ActionInfoSessions() if words & SESSION_WORDS else ActionCourseDetail()
+    return action.run(dispatcher, tracker, domain)
+
+
 class ActionSuggestIntents(Action):
     """First miss: "did you mean ...?" with buttons. A second miss in a row: a person's contact."""
 
@@ -115,6 +147,8 @@ class ActionSuggestIntents(Action):
     ) -> List[EventType]:
         """Sends the suggestions or the contact, in the user's language."""
         language = user_language(tracker)
+        if picks_from_the_list(tracker):
+            return answer_the_pick(dispatcher, tracker, domain)
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             utter_with_contact(dispatcher, language, "utter_still_not_understood")
             return []
@@ -156,7 +190,10 @@ class ActionOutOfScope(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Sends the courses the message names, or that it can't answer here and whom to ask."""
+        """Answers about a course picked from the list just shown; else sends the courses the message
+    names, or that it can't answer here and whom to ask."""
+        if picks_from_the_list(tracker):
+            return answer_the_pick(dispatcher, tracker, domain)
         language = user_language(tracker)
         if not offer_courses_named(dispatcher, tracker, language, as_written=True):
             utter_with_contact(dispatcher, language, "utter_out_of_scope")
