@@ -484,3 +484,25 @@ def test_an_age_does_not_name_a_course_for_young_people(catalogue_env):
     from bot.text import named_course
 
     assert named_course("j'ai 16 ans, je peux faire la formation Java ?", open_catalogue())["id"] == "dh-java-dev-27"
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_a_full_course_is_said_full_once_per_session_before_its_details(catalogue_env, language):
+    from rasa_sdk import Tracker
+
+    told = {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_course_full_first",
+                                                        "course_id": "dh-ux-ui-design-27"}}
+    asked = make_tracker("y a un stage ?", intent="ask_course_detail",
+                         slots={"language": language, "course_id": "dh-ux-ui-design-27"})
+
+    def after(events):
+        return Tracker(asked.sender_id, asked.slots, asked.latest_message, events, False, None, {}, "action_listen")
+
+    messages, _ = run_action(ActionCourseDetail(), after([told]))
+    assert "utter_course_full_first" not in [m.get("response") for m in messages]
+    assert "6" in texts(messages)
+    # A new session says it again; the info sessions always do.
+    messages, _ = run_action(ActionCourseDetail(), after([told, {"event": "session_started"}]))
+    assert messages[0]["response"] == "utter_course_full_first"
+    messages, _ = run_action(ActionInfoSessions(), after([told]))
+    assert messages[0]["response"] == "utter_course_full_first"

@@ -487,19 +487,3 @@ def test_a_question_about_the_language_level_gets_it_then_the_offer(catalogue_en
     assert "B2" not in messages[-1]["rules"] and messages[-1]["rules"]
     assert followup(events) == ["action_listen"]
     assert slots_set(events) == {"course_id": CLOUD}
-
-
-def test_a_full_course_is_not_said_full_twice_in_a_session(catalogue_env):
-    from rasa_sdk import Tracker
-
-    told = {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_course_full_first", "course_id": UX}}
-    tracker = make_tracker("j'ai 16 ans, c'est possible ?", intent="ask_eligibility",
-                           slots={"language": "fr", "course_id": UX})
-    again = Tracker(tracker.sender_id, tracker.slots, tracker.latest_message, [told], False, None, {}, "action_listen")
-    messages, _ = run_action(ActionEligibilityStart(), again)
-    assert "utter_eligibility_course_full" not in [m.get("response") for m in messages]
-    # A new session says it again.
-    restarted = Tracker(tracker.sender_id, tracker.slots, tracker.latest_message,
-                        [told, {"event": "session_started"}], False, None, {}, "action_listen")
-    messages, _ = run_action(ActionEligibilityStart(), restarted)
-    assert messages[0]["response"] == "utter_eligibility_course_full"

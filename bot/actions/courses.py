@@ -190,8 +190,9 @@ def told_unavailable(tracker: Optional[Tracker], course_id: str) -> bool:
 
 
 def say_if_full_or_closed(dispatcher, course: Dict[str, Any], language: str, tracker: Optional[Tracker] = None) -> bool:
-    """Says first that a course the catalogue marks full or closed can't be joined now, once per
-    session: the follow-ups about it ("y a un stage ?", "c'est où ?") are answered without it.
+    """Says first that a course the catalogue marks full or closed can't be joined now. Given the
+    tracker (answers about a detail), once per session: the follow-ups ("y a un stage ?", "c'est
+    où ?") are answered without it; its info sessions and rules always say it first.
 
     Returns:
         Whether it said so (the caller then offers what is still possible).

@@ -30,7 +30,6 @@ from bot.actions.courses import (
     label,
     resolve_course,
     rule_phrase,
-    told_unavailable,
     with_note,
 )
 from bot.actions.texts import render
@@ -112,11 +111,11 @@ def describe_answers(domain: DomainDict, values: Dict[str, Any], language: str) 
     return ", ".join(parts)
 
 
-def status_notice(dispatcher: CollectingDispatcher, tracker: Tracker, course: Dict[str, Any], language: str) -> None:
-    """A course the catalogue marks full or closed says so before its rules (unless the bot
-    already said so in this session)."""
+def status_notice(dispatcher: CollectingDispatcher, course: Dict[str, Any], language: str) -> None:
+    """A course the catalogue marks full or closed says so before its rules, every time: the
+    question is whether one can join it."""
     status = course.get("status")
-    if status in ("full", "closed") and not told_unavailable(tracker, course["id"]):
+    if status in ("full", "closed"):
         dispatcher.utter_message(response=f"utter_eligibility_course_{status}", title=course_title(course, language),
                                  course_id=course["id"])
 
@@ -185,7 +184,7 @@ class ActionEligibilityStart(CatalogueAction):
             dispatcher.utter_message(response="utter_course_withdrawn", title=title)
             return [SlotSet("course_id", None), FollowupAction(LISTEN)]
         events: List[EventType] = [SlotSet("course_id", course["id"])]
-        status_notice(dispatcher, tracker, course, language)
+        status_notice(dispatcher, course, language)
         if not rules_of.needed_slots(course.get("eligibility")):
             dispatcher.utter_message(response="utter_eligibility_no_rules", title=title)
             dispatcher.utter_message(response="utter_eligibility_not_final")
@@ -703,6 +702,6 @@ class ActionEligibilityCorrection(CatalogueAction):
         course, _ = resolve_course(tracker, catalogue)
         if course is None or course.get("withdrawn") or not rules_of.needed_slots(course.get("eligibility")):
             return None
-        status_notice(dispatcher, tracker, course, language)
+        status_notice(dispatcher, course, language)
         return [SlotSet("course_id", course["id"])] + answer_stated_facts(
             dispatcher, tracker, domain, course, facts, text, language)

@@ -60,7 +60,7 @@ class ActionInfoSessions(CatalogueAction):
         if course.get("withdrawn"):
             dispatcher.utter_message(response="utter_course_withdrawn", title=title)
             return [SlotSet("course_id", None)]
-        unavailable = say_if_full_or_closed(dispatcher, course, language, tracker)
+        unavailable = say_if_full_or_closed(dispatcher, course, language)
         sessions = catalogue.next_info_sessions(course["id"], limit=SESSIONS_SHOWN)
         if sessions:
             lines = [render(domain, "utter_sessions_intro", language, title=title)]
