@@ -141,17 +141,18 @@ def catalogue_words(catalogue) -> CatalogueWords:
     return cached[1]
 
 
-def correct_spelling(words: List[str], known: Iterable[str]) -> List[str]:
+def correct_spelling(words: List[str], known: Iterable[str], leave: Iterable[str] = ()) -> List[str]:
     """Each word, or the closest catalogue word when it is not one ("cybersecuriter" -> ...).
 
-    A word of the synonyms (bot/synonyms) is left as it is: the search knows what it means.
+    A word of the synonyms (bot/synonyms) is left as it is: the search knows what it means; so is
+    a word in `leave` (real words: "commence" is no typo of "commerce").
     """
     choices = getattr(known, "choices", None) or tuple(known)
     known_set = known if isinstance(known, (set, frozenset)) else set(choices)
     synonyms = synonyms_table()
     corrected = []
     for word in words:
-        if word in known_set or len(word) < SPELLING_MIN_LETTERS or word in synonyms.groups_of:
+        if word in known_set or len(word) < SPELLING_MIN_LETTERS or word in synonyms.groups_of or word in leave:
             corrected.append(word)
             continue
         match = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
@@ -159,18 +160,19 @@ def correct_spelling(words: List[str], known: Iterable[str]) -> List[str]:
     return corrected
 
 
-def course_words(text: str, known: Iterable[str]) -> List[str]:
+def course_words(text: str, known: Iterable[str], leave: Iterable[str] = ()) -> List[str]:
     """The words of a message that name courses of the catalogue (spelling corrected), or whose
     synonyms do ("gsm" where the catalogue says "smartphone").
 
     Args:
         text: the message.
         known: `catalogue_words()` of the catalogue.
+        leave: words not to correct (see `correct_spelling`).
     """
     if not text or text.startswith("/"):
         return []
     groups_of = synonyms_table().groups_of
-    return [w for w in correct_spelling(keywords(text), known)
+    return [w for w in correct_spelling(keywords(text), known, leave)
             if w in known or any(set(entry.split()) <= known for group in groups_of.get(w, ()) for entry in group)]
 
 
@@ -372,6 +374,31 @@ def _without_detail_phrases(text: str) -> str:
     return folded
 
 
+NLU_DATA = Path(__file__).resolve().parent / "data" / "nlu"
+# An annotated span of a training example: [text](entity) or [text]{"entity": ..., ...}.
+_ANNOTATION = re.compile(r"\[([^\]]*)\](\{[^}]*\}|\([^)]*\))")
+_ENTITY_OF = re.compile(r'^\((\w+)\)$|"entity"\s*:\s*"(\w+)"')
+# Entities whose spans name a course: their words are course words, not everyday ones.
+NAMING_ENTITIES = frozenset({"course", "topic"})
+
+
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset:
+    """The folded words people write in the NLU training examples (bot/data/nlu/<language>/),
+    outside the spans that name a course or a topic: "commence", "dure", "herstellen"... Real
+    words, that `named_course` does not read as typos of a catalogue word."""
+    def unnamed(match: "re.Match") -> str:
+        entity = _ENTITY_OF.search(match.group(2))
+        return " " if entity and (entity.group(1) or entity.group(2)) in NAMING_ENTITIES else match.group(1)
+
+    texts = []
+    for path in sorted(NLU_DATA.glob("*/*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                texts.append(_ANNOTATION.sub(unnamed, line.strip().lstrip("-").strip()))
+    return frozenset(words_in(texts))
+
+
 def title_words(course: Dict[str, Any]) -> set:
     """The folded words of a course's titles."""
     title = course.get("title")
@@ -392,7 +419,10 @@ def named_course(text: str, catalogue) -> Optional[Dict[str, Any]]:
     if not text or text.startswith("/"):
         return None
     known = catalogue_words(catalogue)
-    words = [w for w in course_words(_without_detail_phrases(text), known) if w in known][:MAX_NAMING_WORDS]
+    # Naming a course for sure: a real word is not read as a typo of a title's ("et ça commence
+    # quand ?" names no "e-commerce" course).
+    words = [w for w in course_words(_without_detail_phrases(text), known, leave=everyday_words())
+             if w in known][:MAX_NAMING_WORDS]
     naming = [w for w in words if w not in NOT_NAMING]
     if not naming:
         return None

@@ -402,6 +402,9 @@ def test_everyday_words_find_the_catalogue_course_through_the_synonyms(catalogue
     ("c'est en ligne ?", None),
     ("et ça coûte combien ?", None),
     ("la formation développement web", None),  # two courses: which one is asked, not guessed
+    ("et ça commence quand ?", None),  # a real word, no typo of "e-commerce"
+    ("la formation cybersecuriter c'est où", "dh-soc-analyst-27"),  # a typo still names it
+    ("ethical haking, c'est quand ?", "dh-ethical-hacking-27"),
 ])
 def test_the_course_a_message_names(catalogue_env, message, course):
     from bot.actions.catalogue import open_catalogue
@@ -506,3 +509,11 @@ def test_a_full_course_is_said_full_once_per_session_before_its_details(catalogu
     assert messages[0]["response"] == "utter_course_full_first"
     messages, _ = run_action(ActionInfoSessions(), after([told]))
     assert messages[0]["response"] == "utter_course_full_first"
+
+
+def test_the_words_of_the_training_examples_outside_course_names_are_everyday_words():
+    from bot.text import everyday_words
+
+    words = everyday_words()
+    assert {"commence", "duurt", "combien"} <= words
+    assert "cybersecuriter" not in words
