@@ -195,3 +195,54 @@ def test_a_switch_the_extractor_missed_goes_to_the_language_named(catalogue_env,
 
     tracker = make_tracker(text, intent="change_language", slots={"language": current})
     assert requested_language(tracker) == switched
+
+
+def after_levels_answer(text, language, course_id="dh-java-dev-27"):
+    """A tracker whose last bot message answered the language levels of a course, then `text`."""
+    from rasa_sdk import Tracker
+
+    base = make_tracker(text, intent="change_language", slots={"language": language, "course_id": course_id})
+    events = [{"event": "user", "text": "quel niveau ?"},
+              {"event": "bot", "text": "...", "metadata": {"detail": "language_level"}},
+              {"event": "action", "name": "action_listen"},
+              {"event": "user", "text": text}]
+    return Tracker(base.sender_id, base.slots, base.latest_message, events, False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("et en anglais ?", "fr", "ne demande pas de niveau particulier en anglais"),
+    ("en Frans?", "nl", "minstens niveau B1 in het Frans"),
+])
+def test_a_language_named_after_the_levels_asks_its_level_not_a_switch(catalogue_env, text, language, expected):
+    from bot.actions.language import requested_language
+
+    tracker = after_levels_answer(text, language)
+    assert requested_language(tracker) is None
+    messages, _ = run_action(ActionChangeLanguage(), tracker)
+    assert "utter_language_changed" not in [m.get("response") for m in messages]
+    assert expected in messages[0]["text"]
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("faut-il parler néerlandais ?", "fr", "ne demande pas de niveau particulier en néerlandais"),
+    ("moet ik Frans spreken?", "nl", "minstens niveau B1 in het Frans"),
+])
+def test_a_language_requirement_question_about_the_course_is_no_switch(catalogue_env, text, language, expected):
+    tracker = make_tracker(text, intent="change_language", slots={"language": language, "course_id": "dh-java-dev-27"})
+    messages, _ = run_action(ActionChangeLanguage(), tracker)
+    assert [m.get("response") for m in messages] == [None]
+    assert expected in messages[0]["text"]
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("quel niveau de français faut-il ?", "fr", "il faut au moins le niveau B1 en français"),
+    ("welk niveau Nederlands moet ik hebben?", "nl", "minstens niveau B1 in het Nederlands"),
+])
+def test_the_language_support_faq_about_a_course_gives_its_levels(catalogue_env, text, language, expected):
+    course = "dh-digital-admin-bilingual-27"  # French B1 and Dutch B1
+    tracker = make_tracker(text, intent="faq_language_support", slots={"language": language, "course_id": course})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    assert [m["text"] for m in messages] == [m["text"] for m in messages if expected in m["text"]]
+    assert len(messages) == 1
+    # Only the language asked: not the other one.
+    assert ("néerlandais" if language == "fr" else "Frans") not in messages[0]["text"]

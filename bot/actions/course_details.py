@@ -24,6 +24,7 @@ from bot.actions.courses import (
     course_facts,
     course_title,
     label,
+    level_question,
     number_text,
     resolve_course,
     rule_phrase,
@@ -33,6 +34,7 @@ from bot.actions.courses import (
 )
 from bot.actions.formatting import format_day
 from bot.actions.texts import render
+from bot.language import language_named
 
 # Details that have a general answer in the FAQ when no course is under discussion.
 GENERAL_DETAIL_TOPICS = {"cost": "cost", "certificate": "certificates"}
@@ -52,6 +54,8 @@ def requested_detail(tracker: Tracker) -> Optional[str]:
     """
     latest = tracker.latest_message or {}
     text = latest.get("text") or ""
+    if level_question(tracker):
+        return "language_level"
     # A request to switch languages names a language without asking about the course's.
     switching = (latest.get("intent") or {}).get("name") == "change_language"
     ignore = words_of.LANGUAGE_DETAILS if switching else ()
@@ -66,8 +70,14 @@ def requested_detail(tracker: Tracker) -> Optional[str]:
     return named
 
 
-def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str) -> Optional[str]:
-    """The answer to one detail of a course, or None when the catalogue lacks it."""
+def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str,
+                  asked_language: Optional[str] = None) -> Optional[str]:
+    """The answer to one detail of a course, or None when the catalogue lacks it.
+
+    Args:
+        asked_language: for the language level, the language the question names ("welk niveau
+            Nederlands?"): its level only, or that the course asks none in it, then the others.
+    """
     title = course_title(course, language)
     weeks, hours = course.get("duration_weeks"), course.get("hours_per_week")
     internship = course.get("internship_weeks")
@@ -112,12 +122,19 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str) 
     if detail == "language_level":
         eligibility = course.get("eligibility")
         requirements = (eligibility or {}).get("language_requirements") or []
+        asked = [r for r in requirements if r["language"] == asked_language]
         if requirements:
             levels = [render(domain, "utter_language_at_level", language, level=r["level"],
                              language_name=label(domain, "utter_language_", r["language"], language))
-                      for r in requirements]
-            return render(domain, "utter_detail_language_levels", language, title=title,
-                          levels=render(domain, "utter_and", language).join(levels))
+                      for r in (asked or requirements)]
+            answer = render(domain, "utter_detail_language_levels", language, title=title,
+                            levels=render(domain, "utter_and", language).join(levels))
+            if asked_language and not asked:
+                # "Et en anglais ?" where only French is asked: none in English, then the French level.
+                none = render(domain, "utter_detail_no_level_in_language", language, title=title,
+                              language_name=label(domain, "utter_language_", asked_language, language))
+                return f"{none} {answer}"
+            return answer
         if eligibility is None:
             return None
         # No level asked: say so, and the languages it is given in.
@@ -183,12 +200,15 @@ class ActionCourseDetail(CatalogueAction):
             dispatcher.utter_message(text=course_overview(domain, course, language),
                                      buttons=course_buttons(domain, course, language))
         else:
-            text = detail_answer(domain, course, detail, language)
+            asked = language_named((tracker.latest_message or {}).get("text")) if detail == "language_level" else None
+            text = detail_answer(domain, course, detail, language, asked_language=asked)
             if text is None:
                 utter_with_contact(dispatcher, language, "utter_detail_unknown", catalogue,
                                    title=course_title(course, language))
             else:
-                dispatcher.utter_message(text=text)
+                # The detail goes with the message (the bot event's metadata): "en Frans?" next
+                # asks the same detail of another language (courses.level_question).
+                dispatcher.utter_message(text=text, detail=detail)
         if unavailable:
             alternatives = similar_courses(catalogue, course)
             if alternatives:

@@ -14,6 +14,7 @@ from bot.actions import course_search
 from bot.actions.catalogue import localized, search_courses
 from bot.actions.formatting import format_day
 from bot.actions.texts import render
+from bot.language import language_named
 
 PAGE_SIZE = 5
 
@@ -87,6 +88,30 @@ def course_buttons(domain: DomainDict, course: Dict, language: str) -> List[Dict
         {"title": render(domain, "utter_course_buttons_sessions", language), "payload": f"/ask_info_session{payload}"},
         {"title": render(domain, "utter_course_buttons_eligibility", language), "payload": f"/ask_eligibility{payload}"},
     ]
+
+
+def last_detail_answered(tracker: Tracker) -> Optional[str]:
+    """The course detail the bot's last message answered (its `detail` metadata), if any."""
+    users = 0
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("detail")
+        if event.get("event") == "user":
+            users += 1  # the first is the message being answered
+            if users > 1:
+                return None
+    return None
+
+
+def level_question(tracker: Tracker) -> bool:
+    """Whether the message asks the level of a language a course requires, rather than to switch
+    to that language: "faut-il parler néerlandais ?" about the course under discussion, or "en
+    Frans?" / "et en anglais ?" right after the levels it asks."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    if words_of.asks_language_level(text) and tracker.get_slot("course_id"):
+        return True
+    return (len(text.split()) <= 4 and language_named(text) is not None
+            and last_detail_answered(tracker) == "language_level")
 
 
 def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Dict]]:

@@ -33,6 +33,7 @@ from bot.actions.courses import (
     with_note,
 )
 from bot.actions.texts import render
+from bot.language import language_named
 from bot.text import asks_language_level
 from catalogue_sync.errors import CatalogueUnavailable
 from catalogue_sync.read import Catalogue
@@ -354,7 +355,9 @@ def answer_language_level(dispatcher: CollectingDispatcher, tracker: Tracker, do
                           course: Dict[str, Any], language: str) -> List[EventType]:
     """Answers "which level of French/Dutch/English does it ask?" with the course's CEFR levels
     (or that it asks none, and the languages it is given in), then offers the other conditions."""
-    dispatcher.utter_message(text=detail_answer(domain, course, "language_level", language))
+    asked = language_named((tracker.latest_message or {}).get("text"))
+    dispatcher.utter_message(text=detail_answer(domain, course, "language_level", language, asked_language=asked),
+                             detail="language_level")
     return offer_other_conditions(dispatcher, tracker, domain, course, {}, language, told=("language_level",))
 
 

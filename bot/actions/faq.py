@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 from bot import text as words_of
 from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
 from bot.actions.course_details import detail_answer
+from bot.language import language_named
 from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
 
 
@@ -49,13 +50,17 @@ class ActionAnswerFaq(CatalogueAction):
     def course_answer(tracker: Tracker, domain: DomainDict, catalogue, topic: Optional[str], language: str) -> Optional[str]:
         """What the record of the course the message names, else of the one under discussion, says
         on the topic, if it is a course detail ("krijg ik een attest na <course>?")."""
+        text = (tracker.latest_message or {}).get("text") or ""
         detail = COURSE_DETAIL_TOPICS.get(topic or "")
+        if topic == "language_support" and words_of.asks_language_level(text):
+            detail = "language_level"  # "quel niveau de français faut-il ?": the course's own levels
         if not detail:
             return None
-        course = words_of.named_course((tracker.latest_message or {}).get("text") or "", catalogue)
+        course = words_of.named_course(text, catalogue)
         course_id = tracker.get_slot("course_id")
         if course is None and course_id:
             course = catalogue.get_course(course_id)
         if not course or course.get("withdrawn"):
             return None
-        return detail_answer(domain, course, detail, language)
+        asked = language_named(text) if detail == "language_level" else None
+        return detail_answer(domain, course, detail, language, asked_language=asked)

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
 from bot.actions.course_details import ActionCourseDetail
+from bot.actions.courses import level_question
 from bot.language import SUPPORTED_LANGUAGES, choose_language, language_named, other_language
 
 CHANGE_LANGUAGE_INTENT = "change_language"
@@ -35,7 +36,7 @@ def requested_language(tracker: Tracker) -> Optional[str]:
     Returns "fr", "nl", another code for a language the bot doesn't speak, or None.
     """
     latest = tracker.latest_message or {}
-    if (latest.get("intent") or {}).get("name") != CHANGE_LANGUAGE_INTENT:
+    if (latest.get("intent") or {}).get("name") != CHANGE_LANGUAGE_INTENT or level_question(tracker):
         return None
     for entity in latest.get("entities") or []:
         if entity.get("entity") == "language_name" and entity.get("value"):
@@ -85,6 +86,9 @@ class ActionChangeLanguage(Action):
     ) -> List[EventType]:
         """The slot was already switched by ValidateSlotMappings; this answers, in the new language,
         and answers the question the message also asks ("liever in het Nederlands: waar is dat?")."""
+        if level_question(tracker):
+            # "Faut-il parler néerlandais ?" about the course: its level, in the same language.
+            return ActionCourseDetail().run(dispatcher, tracker, domain)
         requested = requested_language(tracker)
         if requested in SUPPORTED_LANGUAGES:
             dispatcher.utter_message(response="utter_language_changed")
