@@ -204,6 +204,8 @@ def after_levels_answer(text, language, course_id="dh-java-dev-27"):
     base = make_tracker(text, intent="change_language", slots={"language": language, "course_id": course_id})
     events = [{"event": "user", "text": "quel niveau ?"},
               {"event": "bot", "text": "...", "metadata": {"detail": "language_level"}},
+              # The offer to check the other conditions may follow the levels.
+              {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_eligibility_other_conditions"}},
               {"event": "action", "name": "action_listen"},
               {"event": "user", "text": text}]
     return Tracker(base.sender_id, base.slots, base.latest_message, events, False, None, {}, "action_listen")

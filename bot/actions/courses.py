@@ -91,11 +91,11 @@ def course_buttons(domain: DomainDict, course: Dict, language: str) -> List[Dict
 
 
 def last_detail_answered(tracker: Tracker) -> Optional[str]:
-    """The course detail the bot's last message answered (its `detail` metadata), if any."""
+    """The course detail the bot's last answer answered (a message's `detail` metadata), if any."""
     users = 0
     for event in reversed(tracker.events or []):
-        if event.get("event") == "bot":
-            return (event.get("metadata") or {}).get("detail")
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("detail"):
+            return event["metadata"]["detail"]
         if event.get("event") == "user":
             users += 1  # the first is the message being answered
             if users > 1:
