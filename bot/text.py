@@ -267,7 +267,7 @@ DETAIL_WORDS = {
     "duration": ("duree", "dure", "longtemps", "combien de temps", "hoe lang", "duur", "duurt", "weken",
                  "semaines", "mois", "maanden"),
     "hours_per_week": ("heures par semaine", "uur per week", "uren per week", "lesuren", "combien d'heures"),
-    "schedule": ("horaire", "horaires", "uurrooster", "lesrooster", "temps plein", "voltijds", "deeltijds",
+    "schedule": ("horaire", "horaires", "uurrooster", "lesrooster", "temps plein", "temps complet", "voltijds", "deeltijds",
                  "mi-temps"),
     "start_date": ("commence", "debut", "demarre", "begint", "start", "aanvang", "quand"),
     "cost": ("cout", "coute", "prix", "payer", "payant", "gratuit", "kost", "kosten", "prijs", "betalen",
