@@ -197,7 +197,7 @@ def search_with_synonyms(catalogue, words: List[str], filters: Dict[str, Any], l
 
 
 # The responses that tell a course is full or closed; each carries the course's id (a bot event's
-# metadata), so that the next answers about it in the session don't repeat it.
+# metadata), so that the next answers about it in the session don't offer the same alternatives.
 UNAVAILABLE_NOTICES = frozenset({"utter_course_full_first", "utter_course_closed_first",
                                  "utter_eligibility_course_full", "utter_eligibility_course_closed"})
 
@@ -215,19 +215,21 @@ def told_unavailable(tracker: Optional[Tracker], course_id: str) -> bool:
 
 
 def say_if_full_or_closed(dispatcher, course: Dict[str, Any], language: str, tracker: Optional[Tracker] = None) -> bool:
-    """Says first that a course the catalogue marks full or closed can't be joined now. Given the
-    tracker (answers about a detail), once per session: the follow-ups ("y a un stage ?", "c'est
-    où ?") are answered without it; its info sessions and rules always say it first.
+    """Says first that a course the catalogue marks full or closed can't be joined now, in every
+    answer about it.
 
     Returns:
-        Whether it said so (the caller then offers what is still possible).
+        Whether the caller should offer what is still possible: given the tracker (answers about
+        a detail), only the first time in the session, so that the follow-ups ("y a un stage ?",
+        "c'est où ?") don't repeat the same alternatives.
     """
     status = course.get("status")
-    if status not in ("full", "closed") or told_unavailable(tracker, course["id"]):
+    if status not in ("full", "closed"):
         return False
+    told = told_unavailable(tracker, course["id"])
     dispatcher.utter_message(response=f"utter_course_{status}_first", title=course_title(course, language),
                              course_id=course["id"])
-    return True
+    return not told
 
 
 def similar_courses(catalogue, course: Dict[str, Any], limit: int = 3, with_sessions: bool = False) -> List[Dict]:
