@@ -111,15 +111,39 @@ def _digits_for_number_words(text: str) -> str:
     return pattern.sub(lambda m: str(table[re.sub(r"[\s-]+", " ", m.group(0))]), text)
 
 
+# Flemish tussentaal and chat shorthand, as standard Dutch: "k zen 17", "kben ni ingeschreven".
+_TUSSENTAAL = (
+    (re.compile(r"\b(?:kzen|kben|kbn)\b"), "k ben"),
+    (re.compile(r"\b(ik|k) (?:zen|zijn|ben ik)\b"), r"\1 ben"),
+    (re.compile(r"\bnie\b"), "niet"),
+    (re.compile(r"\bkwoon\b"), "k woon"),
+)
+# A statement whose subject chat leaves out, at the start of a message: "woon in Molenbeek",
+# "habite à Anderlecht", "ben 17".
+_NO_SUBJECT = (
+    (re.compile(r"^(woon|woonde|ben)\b(?! (?:je|jij|u|ge|gij|jullie|we|wij)\b)"), r"ik \1"),  # not "woon je...?"
+    (re.compile(r"^(habite|suis)\b(?! (?:je|t|il|elle|on)\b)"), r"je \1"),
+)
+
+
 def normalize(text: Optional[str]) -> str:
     """A message as the readers see it: folded, one kind of apostrophe, no hyphens, no dates,
-    numbers written out as digits, letters typed three times or more kept twice ("ouiiii")."""
+    numbers written out as digits, letters typed three times or more kept twice ("ouiiii"),
+    tussentaal as standard Dutch ("k zen" -> "k ben", "ni"/"nie" -> "niet"), and the subject chat
+    leaves out put back at the start ("woon in Jette" -> "ik woon in Jette")."""
     folded = fold(text).translate(_APOSTROPHES)
     folded = _DATE.sub(" ", folded)
     folded = _digits_for_number_words(folded)  # before letters typed thrice: "tweeëntwintig"
     folded = re.sub(r"([a-z])\1{2,}", r"\1\1", folded)
     folded = re.sub(r"\b(st|ste)\.", r"\1 ", folded)
-    return re.sub(r"\s+", " ", folded.replace("-", " ")).strip()
+    folded = re.sub(r"\s+", " ", folded.replace("-", " ")).strip()
+    for pattern, replacement in _TUSSENTAAL:
+        folded = pattern.sub(replacement, folded)
+    if len(re.findall(r"\bni\b", folded)) == 1:  # "ni" alone is "niet"; "ni oui ni non" is French
+        folded = re.sub(r"\bni\b", "niet", folded)
+    for pattern, replacement in _NO_SUBJECT:
+        folded = pattern.sub(replacement, folded)
+    return folded
 
 
 def is_payload(text: Optional[str]) -> bool:
