@@ -131,3 +131,13 @@ def test_an_ordinal_later_in_the_message_picks_nothing(catalogue_env):
                            slots={"language": "fr", "last_search": json.dumps({"shown": LISTED})})
     messages, _ = run_action(ActionOutOfScope(), tracker)
     assert [m.get("response") for m in messages] == ["utter_out_of_scope"]
+
+
+@pytest.mark.parametrize("language, text", [("fr", "je cherche un logement social à Bruxelles"),
+                                            ("nl", "ik zoek een sociale woning")])
+def test_a_real_word_close_to_a_title_word_offers_no_course_when_off_topic(catalogue_env, language, text):
+    """'social' is no typo of 'sociaux' / 'sociale media': most likely off topic, the honest answer."""
+    tracker = fallback_tracker(text, [("nlu_fallback", 0.45), ("out_of_scope", 0.40), ("search_courses", 0.30)],
+                               language=language)
+    messages, _ = run_action(ActionSuggestIntents(), tracker)
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]

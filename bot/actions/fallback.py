@@ -66,16 +66,20 @@ def courses_named(tracker: Tracker, as_written: bool = False) -> List[Dict[str, 
     Args:
         tracker: the conversation; its latest message is read.
         as_written: only words the message has as they are (or their synonyms), no spelling
-            correction: to overrule an NLU that found the message off topic, the message must
-            name the course itself ("médical" corrected to "media" would offer marketing courses
-            to someone asking where to send a doctor's note).
+            correction, and none of the everyday words of the training examples: to overrule an
+            NLU that found the message off topic, the message must name the course itself
+            ("médical" corrected to "media" would offer marketing courses to someone asking
+            where to send a doctor's note, "logement social" the social media course).
     """
     text = (tracker.latest_message or {}).get("text") or ""
     try:
         catalogue = open_catalogue()
-        words = words_of.course_words(text, words_of.catalogue_words(catalogue))
+        # Real words are not typos of a course's ("logement social" names no "sociale media").
+        words = words_of.course_words(text, words_of.catalogue_words(catalogue), leave=words_of.everyday_words())
         if as_written:
-            written = set(words_of.keywords(text))
+            # Words the NLU was trained on ("social" of "logement social") did not make it think of
+            # a course: only the catalogue's own words it never saw (a course synced since) do.
+            written = set(words_of.keywords(text)) - words_of.everyday_words()
             words = [w for w in words if w in written]
         if not words:
             return []
@@ -152,10 +156,11 @@ class ActionSuggestIntents(Action):
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             utter_with_contact(dispatcher, language, "utter_still_not_understood")
             return []
-        if offer_courses_named(dispatcher, tracker, language):
-            return []
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         best = next((r.get("name") for r in ranking if r.get("name") != FALLBACK_INTENT), None)
+        # Most likely off topic: only a course the message names as written overrules that.
+        if offer_courses_named(dispatcher, tracker, language, as_written=best == "out_of_scope"):
+            return []
         if best == "out_of_scope":
             # Most likely a question nobody wrote an answer for: say so, with the way to a person.
             utter_with_contact(dispatcher, language, "utter_out_of_scope")
