@@ -23,13 +23,13 @@ def fallback_tracker(text, ranking, language="fr", previous_intent=None):
 
 
 def test_did_you_mean_with_buttons_in_the_users_language(catalogue_env):
-    tracker = fallback_tracker("euh les sous", [("nlu_fallback", 0.6), ("faq_cost", 0.3), ("faq_training_allowance", 0.2)],
+    tracker = fallback_tracker("euh wanneer da", [("nlu_fallback", 0.6), ("ask_info_session", 0.3), ("faq_cost", 0.2)],
                                language="nl")
     messages, _ = run_action(ActionSuggestIntents(), tracker)
     assert messages[0]["response"] == "utter_did_you_mean"
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/faq_cost", "/faq_training_allowance", "/help"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_info_session", "/faq_cost", "/help"]
     assert [b["title"] for b in messages[0]["buttons"]] == [
-        "De kostprijs van de opleidingen", "De opleidingsvergoeding", "Iets anders"]
+        "De infosessies", "De kostprijs van de opleidingen", "Iets anders"]
 
 
 def test_a_course_named_in_an_unclear_message_is_offered(catalogue_env):
@@ -141,3 +141,14 @@ def test_a_real_word_close_to_a_title_word_offers_no_course_when_off_topic(catal
                                language=language)
     messages, _ = run_action(ActionSuggestIntents(), tracker)
     assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+
+
+@pytest.mark.parametrize("language, text", [("fr", "je peux amener mon chien ?"), ("nl", "mag mijn hond mee naar de les?")])
+def test_unsure_of_a_faq_offers_the_topic_and_the_way_to_a_person(catalogue_env, sample_feed, language, text):
+    tracker = fallback_tracker(text, [("nlu_fallback", 0.5), ("faq_accessibility", 0.42), ("out_of_scope", 0.30)],
+                               language=language)
+    messages, _ = run_action(ActionSuggestIntents(), tracker)
+    assert [m["response"] for m in messages] == ["utter_unsure_faq"]
+    assert [b["payload"] for b in messages[0]["buttons"]][0] == "/faq_accessibility"
+    sent = sent_text(messages[0], language)
+    assert sample_feed["organisation"]["phone"] in sent and sample_feed["organisation"]["email"] in sent

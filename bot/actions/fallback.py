@@ -111,6 +111,7 @@ def suggestions(tracker: Tracker) -> List[str]:
     return picked[:MAX_SUGGESTIONS]
 
 
+FAQ_PREFIX = words_of.FAQ_INTENT_PREFIX
 # Words that ask for a course's info sessions rather than a detail of it.
 SESSION_WORDS = frozenset({"info", "infos", "seance", "seances", "session", "sessions", "infosessie",
                            "infosessies", "sessie", "sessies", "infomoment", "infoavond"})
@@ -170,6 +171,11 @@ class ActionSuggestIntents(Action):
             title = response_text(domain, INTENT_LABELS[intent], language)
             if title:
                 buttons.append({"title": title, "payload": f"/{intent}"})
+        if buttons and (best or "").startswith(FAQ_PREFIX):
+            # Unsure of a FAQ (bot.nlu.faq_confidence): perhaps a question no entry covers. The
+            # topic as a button, and the way to a person, not another topic's answer.
+            utter_with_contact(dispatcher, language, "utter_unsure_faq", buttons=buttons)
+            return []
         if not buttons:
             dispatcher.utter_message(response="utter_default")
             return []
