@@ -248,3 +248,12 @@ def test_the_language_support_faq_about_a_course_gives_its_levels(catalogue_env,
     assert len(messages) == 1
     # Only the language asked: not the other one.
     assert ("néerlandais" if language == "fr" else "Frans") not in messages[0]["text"]
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_a_faq_word_about_a_full_course_says_it_is_full_first(catalogue_env, language):
+    tracker = make_tracker("c'est où ?" if language == "fr" else "waar is dat?", intent="faq_directions",
+                           slots={"language": language, "course_id": "dh-ux-ui-design-27"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    assert messages[0]["response"] == "utter_course_full_first"
+    assert "Rue du Dessin 8" in messages[1]["text"]

@@ -152,3 +152,14 @@ def test_unsure_of_a_faq_offers_the_topic_and_the_way_to_a_person(catalogue_env,
     assert [b["payload"] for b in messages[0]["buttons"]][0] == "/faq_accessibility"
     sent = sent_text(messages[0], language)
     assert sample_feed["organisation"]["phone"] in sent and sample_feed["organisation"]["email"] in sent
+
+
+@pytest.mark.parametrize("language, text, expected", [
+    ("fr", "faut parler bien francais pour la formation java ?", "il faut au moins le niveau B1 en français"),
+    ("nl", "hoe goed moet mijn Engels zijn voor de opleiding ethical hacking?", "minstens niveau B2 in het Engels"),
+])
+def test_an_unclear_message_naming_a_course_and_a_detail_gets_the_detail(catalogue_env, language, text, expected):
+    tracker = fallback_tracker(text, [("nlu_fallback", 0.5), ("faq_language_support", 0.45), ("ask_eligibility", 0.3)],
+                               language=language)
+    messages, _ = run_action(ActionSuggestIntents(), tracker)
+    assert any(expected in (m.get("text") or "") for m in messages)

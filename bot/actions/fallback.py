@@ -140,6 +140,18 @@ def answer_the_pick(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
     return action.run(dispatcher, tracker, domain)
 
 
+def asks_a_detail_of_a_named_course(tracker: Tracker) -> bool:
+    """Whether an unclear message names one course and a detail of it ("hoe goed moet mijn Engels
+    zijn voor de opleiding ethical hacking?"): the course and the detail say what it asks."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    if words_of.detail_named(text) is None:
+        return False
+    try:
+        return words_of.named_course(text, open_catalogue()) is not None
+    except CatalogueUnavailable:
+        return False
+
+
 class ActionSuggestIntents(Action):
     """First miss: "did you mean ...?" with buttons. A second miss in a row: a person's contact."""
 
@@ -154,6 +166,8 @@ class ActionSuggestIntents(Action):
         language = user_language(tracker)
         if picks_from_the_list(tracker):
             return answer_the_pick(dispatcher, tracker, domain)
+        if asks_a_detail_of_a_named_course(tracker):
+            return ActionCourseDetail().run(dispatcher, tracker, domain)
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             utter_with_contact(dispatcher, language, "utter_still_not_understood")
             return []

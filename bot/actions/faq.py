@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Text, Tuple
+from typing import Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 from bot import text as words_of
 from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
 from bot.actions.course_details import detail_answer
+from bot.actions.courses import course_button, say_if_full_or_closed, similar_courses
 from bot.language import language_named
 from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
 
@@ -30,13 +31,20 @@ class ActionAnswerFaq(CatalogueAction):
         topic = intent[len(FAQ_INTENT_PREFIX):] if intent.startswith(FAQ_INTENT_PREFIX) else None
         entry = catalogue.faq(topic) if topic else None
         answer, answer_language = localized(entry, "answer", language)
-        course_answer, detail = self.course_answer(tracker, domain, catalogue, topic, language)
+        course_answer, detail, course = self.course_answer(tracker, domain, catalogue, topic, language)
         if course_answer:
+            # A full or closed course says so first, in every answer about it.
+            unavailable = say_if_full_or_closed(dispatcher, course, language, tracker)
             # "Hoeveel kost het?" about the course under discussion: its own record answers, and
             # the general text only where the record says nothing on it (the hub's directions are
             # not the way to a course given at a partner's; "all our trainings are free" adds
             # nothing to "this one is free").
             dispatcher.utter_message(text=course_answer, detail=detail)
+            if unavailable:
+                alternatives = similar_courses(catalogue, course)
+                if alternatives:
+                    dispatcher.utter_message(response="utter_course_alternatives",
+                                             buttons=[course_button(c, language) for c in alternatives])
             return []
         if answer is None:
             utter_with_contact(dispatcher, language, "utter_faq_unknown", catalogue)
@@ -48,21 +56,21 @@ class ActionAnswerFaq(CatalogueAction):
 
     @staticmethod
     def course_answer(tracker: Tracker, domain: DomainDict, catalogue, topic: Optional[str],
-                      language: str) -> Tuple[Optional[str], Optional[str]]:
+                      language: str) -> Tuple[Optional[str], Optional[str], Optional[Dict]]:
         """What the record of the course the message names, else of the one under discussion, says
         on the topic, if it is a course detail ("krijg ik een attest na <course>?"), and which
-        detail; (None, None) otherwise."""
+        detail, and the course; (None, None, None) otherwise."""
         text = (tracker.latest_message or {}).get("text") or ""
         detail = COURSE_DETAIL_TOPICS.get(topic or "")
         if topic == "language_support" and words_of.asks_language_level(text):
             detail = "language_level"  # "quel niveau de français faut-il ?": the course's own levels
         if not detail:
-            return None, None
+            return None, None, None
         course = words_of.named_course(text, catalogue)
         course_id = tracker.get_slot("course_id")
         if course is None and course_id:
             course = catalogue.get_course(course_id)
         if not course or course.get("withdrawn"):
-            return None, None
+            return None, None, None
         asked = language_named(text) if detail == "language_level" else None
-        return detail_answer(domain, course, detail, language, asked_language=asked), detail
+        return detail_answer(domain, course, detail, language, asked_language=asked), detail, course
