@@ -90,17 +90,24 @@ def course_buttons(domain: DomainDict, course: Dict, language: str) -> List[Dict
     ]
 
 
-def last_detail_answered(tracker: Tracker) -> Optional[str]:
-    """The course detail the bot's last answer answered (a message's `detail` metadata), if any."""
+def last_answer_metadata(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The metadata of the bot's messages that answered the user's previous message, in order
+    (what the actions passed besides the text: `course_id`, `detail`, the response's name)."""
+    answer: List[Dict[str, Any]] = []
     users = 0
     for event in reversed(tracker.events or []):
-        if event.get("event") == "bot" and (event.get("metadata") or {}).get("detail"):
-            return event["metadata"]["detail"]
         if event.get("event") == "user":
-            users += 1  # the first is the message being answered
+            users += 1  # the first is the message being answered now
             if users > 1:
-                return None
-    return None
+                break
+        elif event.get("event") == "bot" and users:
+            answer.insert(0, event.get("metadata") or {})
+    return answer
+
+
+def last_detail_answered(tracker: Tracker) -> Optional[str]:
+    """The course detail the bot's last answer answered (a message's `detail` metadata), if any."""
+    return next((m["detail"] for m in reversed(last_answer_metadata(tracker)) if m.get("detail")), None)
 
 
 def level_question(tracker: Tracker) -> bool:

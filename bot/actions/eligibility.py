@@ -28,6 +28,7 @@ from bot.actions.courses import (
     course_buttons,
     course_title,
     label,
+    last_answer_metadata,
     resolve_course,
     rule_phrase,
     with_note,
@@ -396,16 +397,9 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
 
 def offered_course(tracker: Tracker) -> Optional[str]:
     """The course whose other conditions the bot offered to check just before this message."""
-    users = 0
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "user":
-            users += 1
-            if users > 1:
-                return None
-        elif event.get("event") == "bot":
-            metadata = event.get("metadata") or {}
-            return metadata.get("course_id") if metadata.get("utter_action") == OTHER_CONDITIONS else None
-    return None
+    answer = last_answer_metadata(tracker)
+    last = answer[-1] if answer else {}
+    return last.get("course_id") if last.get("utter_action") == OTHER_CONDITIONS else None
 
 
 class ValidateEligibilityForm(FormValidationAction):
