@@ -14,6 +14,16 @@ sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
 from rasa_sdk.endpoint import create_app  # noqa: E402
 
 
+def warm_up() -> None:
+    """Reads once, before serving, what the first message would otherwise wait for (spaCy's stop
+    words, the synonyms files, the words of the NLU training examples): seconds, not per message."""
+    from bot import text
+
+    text.keywords("warm up")
+    text.synonyms_table()
+    text.everyday_words()
+
+
 def main() -> None:
     """Runs the Rasa SDK action server for the `bot.actions` package."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -22,6 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app("bot.actions", cors_origins=None)
+    warm_up()
     app.run(args.host, args.port, workers=1, access_log=False)
 
 
