@@ -19,17 +19,16 @@ from bot.actions.catalogue import (
 )
 from bot.actions.courses import (
     ask_which_course,
-    course_button,
     course_buttons,
     course_facts,
     course_title,
     label,
     level_question,
     number_text,
+    offer_similar_courses,
     resolve_course,
     rule_phrase,
     say_if_full_or_closed,
-    similar_courses,
     with_note,
 )
 from bot.actions.formatting import format_day
@@ -210,9 +209,6 @@ class ActionCourseDetail(CatalogueAction):
                 # asks the same detail of another language (courses.level_question).
                 dispatcher.utter_message(text=text, detail=detail)
         if unavailable:
-            alternatives = similar_courses(catalogue, course)
-            if alternatives:
-                dispatcher.utter_message(response="utter_course_alternatives",
-                                         buttons=[course_button(c, language) for c in alternatives])
+            offer_similar_courses(dispatcher, catalogue, course, language)
         staleness_note(dispatcher, catalogue, language)
         return [SlotSet("course_id", course["id"])]

@@ -261,6 +261,14 @@ def similar_courses(catalogue, course: Dict[str, Any], limit: int = 3, with_sess
     return found
 
 
+def offer_similar_courses(dispatcher, catalogue, course: Dict[str, Any], language: str,
+                          response: str = "utter_course_alternatives", with_sessions: bool = False) -> None:
+    """Offers, with a button each, the open courses close to this one (`similar_courses`), if any."""
+    alternatives = similar_courses(catalogue, course, with_sessions=with_sessions)
+    if alternatives:
+        dispatcher.utter_message(response=response, buttons=[course_button(c, language) for c in alternatives])
+
+
 def last_listed(tracker: Tracker, catalogue) -> List[Dict]:
     """The courses the last list showed (the `last_search` slot), still in the catalogue."""
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -111,7 +110,6 @@ def suggestions(tracker: Tracker) -> List[str]:
     return picked[:MAX_SUGGESTIONS]
 
 
-FAQ_PREFIX = words_of.FAQ_INTENT_PREFIX
 # Words that ask for a course's info sessions rather than a detail of it.
 SESSION_WORDS = frozenset({"info", "infos", "seance", "seances", "session", "sessions", "infosessie",
                            "infosessies", "sessie", "sessies", "infomoment", "infoavond"})
@@ -185,7 +183,7 @@ class ActionSuggestIntents(Action):
             title = response_text(domain, INTENT_LABELS[intent], language)
             if title:
                 buttons.append({"title": title, "payload": f"/{intent}"})
-        if buttons and (best or "").startswith(FAQ_PREFIX):
+        if buttons and (best or "").startswith(words_of.FAQ_INTENT_PREFIX):
             # Unsure of a FAQ (bot.nlu.faq_confidence): perhaps a question no entry covers. The
             # topic as a button, and the way to a person, not another topic's answer.
             utter_with_contact(dispatcher, language, "utter_unsure_faq", buttons=buttons)
@@ -215,8 +213,8 @@ class ActionOutOfScope(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Answers about a course picked from the list just shown; else sends the courses the message
-    names, or that it can't answer here and whom to ask."""
+        """Answers about a course picked from the list just shown; else sends the courses the
+        message names, or that it can't answer here and whom to ask."""
         if picks_from_the_list(tracker):
             return answer_the_pick(dispatcher, tracker, domain)
         language = user_language(tracker)

@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from bot import text as words_of
 from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
 from bot.actions.course_details import detail_answer
-from bot.actions.courses import course_button, say_if_full_or_closed, similar_courses
+from bot.actions.courses import offer_similar_courses, say_if_full_or_closed
 from bot.language import language_named
 from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
 
@@ -41,10 +41,7 @@ class ActionAnswerFaq(CatalogueAction):
             # nothing to "this one is free").
             dispatcher.utter_message(text=course_answer, detail=detail)
             if unavailable:
-                alternatives = similar_courses(catalogue, course)
-                if alternatives:
-                    dispatcher.utter_message(response="utter_course_alternatives",
-                                             buttons=[course_button(c, language) for c in alternatives])
+                offer_similar_courses(dispatcher, catalogue, course, language)
             return []
         if answer is None:
             utter_with_contact(dispatcher, language, "utter_faq_unknown", catalogue)

@@ -10,12 +10,11 @@ from rasa_sdk.types import DomainDict
 from bot.actions.catalogue import CatalogueAction, staleness_note, utter_with_contact
 from bot.actions.courses import (
     ask_which_course,
-    course_button,
     course_title,
     label,
+    offer_similar_courses,
     resolve_course,
     say_if_full_or_closed,
-    similar_courses,
 )
 from bot.actions.formatting import format_session_time
 from bot.actions.texts import render
@@ -69,10 +68,8 @@ class ActionInfoSessions(CatalogueAction):
         else:
             dispatcher.utter_message(response="utter_no_sessions", title=title)
         if unavailable or not sessions:
-            alternatives = similar_courses(catalogue, course, with_sessions=True)
-            if alternatives:
-                dispatcher.utter_message(response="utter_no_sessions_alternatives",
-                                         buttons=[course_button(c, language) for c in alternatives])
+            offer_similar_courses(dispatcher, catalogue, course, language,
+                                  response="utter_no_sessions_alternatives", with_sessions=True)
         if not sessions:
             utter_with_contact(dispatcher, language, "utter_no_sessions_contact", catalogue)
         staleness_note(dispatcher, catalogue, language)
