@@ -43,10 +43,11 @@ DEFAULT_SESSION_LENGTH = timedelta(hours=1)
 # below 2**31 (which some calendar apps need) until 2092.
 SEQUENCE_EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 PRODID = "-//Brussels jobseeker assistant//registrations//FR"
-# The top-level keys of the webhook body, in this order; the last two only for their events.
+# The top-level keys of the webhook body, always present and in this order.
 WEBHOOK_FIELDS = ("event", "idempotency_key", "occurred_at", "reference", "status", "language",
                   "session", "person")
-WEBHOOK_OPTIONAL_FIELDS = ("waiting_position", "previous_starts_at")
+# Any other key of the payload (waiting_position, previous_starts_at, replaces, replaced_by,
+# cancelled_by...) follows them, sorted: the backend gets all the store knows.
 
 # "mardi 12 janvier 2027" / "dinsdag 12 januari 2027"
 DAY_PATTERN = "EEEE d MMMM y"
@@ -92,6 +93,8 @@ TEXTS: Dict[str, Dict[str, Any]] = {
                 "nouvelle date.",
             ],
         },
+        "cancelled_by_staff": "L'équipe a annulé votre inscription à la séance d'information ci-dessous.",
+        "replaces": "Cette inscription remplace la précédente ({previous_reference}), qui est annulée.",
         "greeting": "Bonjour {first_name},",
         "greeting_plain": "Bonjour,",
         "facts": {
@@ -174,6 +177,8 @@ TEXTS: Dict[str, Dict[str, Any]] = {
                 "nieuwe datum.",
             ],
         },
+        "cancelled_by_staff": "Het team heeft je inschrijving voor de infosessie hieronder geannuleerd.",
+        "replaces": "Deze inschrijving vervangt je vorige ({previous_reference}), die geannuleerd is.",
         "greeting": "Dag {first_name},",
         "greeting_plain": "Dag,",
         "facts": {
@@ -285,7 +290,13 @@ def render_email(payload: Mapping[str, Any], *, sender: str, organisation: Optio
     values = {**facts.values, "email": email}
 
     blocks: List[_Block] = [_Paragraph((_greeting(person, texts),))]
-    blocks += [_Paragraph((line.format(**values),)) for line in texts["intro"][event]]
+    intro = list(texts["intro"][event])
+    if event == "booking_cancelled" and payload.get("cancelled_by") == "staff":
+        intro[0] = texts["cancelled_by_staff"]
+    previous = _replaced(payload)
+    if previous:
+        intro.append(texts["replaces"].format(previous_reference=previous[0]))
+    blocks += [_Paragraph((line.format(**values),)) for line in intro]
     blocks.append(_Facts(tuple(_fact_rows(event, payload, facts, texts))))
     method = CALENDAR_METHODS.get(event)
     filename = texts["filename"].format(reference=facts.reference)
@@ -316,6 +327,12 @@ def render_email(payload: Mapping[str, Any], *, sender: str, organisation: Optio
         ics = render_ics(payload, sender=sender, organisation=organisation)
         message.add_attachment(ics, maintype="text", subtype="calendar", filename=filename,
                                params={"method": method, "charset": "utf-8"})
+    if previous and previous[1]:
+        # A change of date: the old booking's calendar entry goes away with the same mail.
+        old = {**payload, "event": "booking_cancelled", "reference": previous[0], "session": previous[1]}
+        message.add_attachment(render_ics(old, sender=sender, organisation=organisation), maintype="text",
+                               subtype="calendar", filename=texts["filename"].format(reference=previous[0]),
+                               params={"method": "CANCEL", "charset": "utf-8"})
     # Set last: adding parts moves the top's Content-* headers into the first part.
     message["Content-Language"] = f"{language}-BE"
     return message
@@ -390,8 +407,8 @@ def render_ics(payload: Mapping[str, Any], *, sender: str, organisation: Optiona
 def render_webhook(payload: Mapping[str, Any]) -> bytes:
     """The JSON body the hub's backend receives for one outbox payload.
 
-    Keys come in a fixed order (WEBHOOK_FIELDS, then waiting_position / previous_starts_at when the
-    event has them; nested objects sorted), UTF-8, no spaces: the same payload always gives the same
+    Keys come in a fixed order (WEBHOOK_FIELDS, then the payload's other keys such as
+    waiting_position or previous_starts_at, sorted; nested objects sorted), UTF-8, no spaces: the same payload always gives the same
     bytes, so a retry carries the same body and the same signature.
 
     Raises:
@@ -399,9 +416,8 @@ def render_webhook(payload: Mapping[str, Any]) -> bytes:
     """
     _event(payload)
     body: Dict[str, Any] = {name: _sorted(payload.get(name)) for name in WEBHOOK_FIELDS}
-    for name in WEBHOOK_OPTIONAL_FIELDS:
-        if payload.get(name) is not None:
-            body[name] = _sorted(payload[name])
+    for name in sorted(set(payload) - set(WEBHOOK_FIELDS)):
+        body[name] = _sorted(payload[name])
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -535,6 +551,22 @@ def _as_html(blocks: Sequence[_Block], texts, subject: str, language: str) -> st
     body = "\n".join(parts)
     return (f'<!DOCTYPE html>\n<html lang="{language}-BE">\n<head><meta charset="utf-8"><title>{esc(subject)}</title></head>\n'
             f'<body style="font-family:sans-serif;line-height:1.5">\n{body}\n</body>\n</html>\n')
+
+
+def _replaced(payload: Mapping[str, Any]) -> Optional[Tuple[str, Optional[Mapping[str, Any]]]]:
+    """The booking a change of date replaced: (its reference, its session when the payload has it), or None.
+
+    The store writes `replaces` in the new booking's "booking_confirmed": a reference, or an object
+    with "reference" and "session" (then the old calendar entry is cancelled too).
+    """
+    if payload.get("event") != "booking_confirmed" or not payload.get("replaces"):
+        return None
+    replaces = payload["replaces"]
+    if isinstance(replaces, Mapping):
+        reference = _clean(replaces.get("reference"))
+        session = replaces.get("session")
+        return (reference, session if isinstance(session, Mapping) and session.get("starts_at") else None) if reference else None
+    return (_clean(replaces), None)
 
 
 def _event(payload: Mapping[str, Any]) -> str:
