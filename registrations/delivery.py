@@ -164,7 +164,11 @@ class SmtpTransport(_EmailTransport):
         except smtplib.SMTPResponseException as error:
             raise DeliveryError(f"{label}: the mail server at {self._where()} answered {error.smtp_code} "
                                 f"{_server_text(error.smtp_error)}") from None
-        except smtplib.SMTPServerDisconnected:
+        except smtplib.SMTPServerDisconnected as error:
+            # smtplib reports a read that timed out as a disconnection ("... closed: timed out").
+            if isinstance(error.__context__, (socket.timeout, TimeoutError)) or "timed out" in str(error):
+                raise DeliveryError(f"{label}: no answer from the mail server at {self._where()} within "
+                                    f"{config.smtp_timeout:g} s") from None
             raise DeliveryError(f"{label}: the mail server at {self._where()} closed the connection") from None
         except (socket.timeout, TimeoutError):
             raise DeliveryError(f"{label}: no answer from the mail server at {self._where()} within "

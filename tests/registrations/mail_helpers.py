@@ -120,14 +120,14 @@ class SmtpSink:
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword) and self.login is not None
               and (auth_data.login.decode(), auth_data.password.decode()) == self.login)
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
 
     def start(self) -> "SmtpSink":
         """Starts listening on `port` (returns once it accepts connections)."""
         options = {}
         if self.login:
             # Plain SMTP on loopback in tests: AUTH without TLS must be allowed explicitly.
-            options = {"authenticator": self._authenticate, "auth_require_tls": False}
+            options = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True}
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
         return self
