@@ -1,23 +1,4 @@
-"""Delivering outbox items: mail over SMTP or as .eml files, events to the hub's backend webhook, and retry timing.
-
-Each transport has `deliver(item) -> None` and raises `DeliveryError(message, permanent)`; the
-sender loop marks the row sent, or failed with `retry_at(...)` as the next try (None: give up).
-An item is anything with the attributes of `registrations.store.OutboxItem`: id, kind, event,
-idempotency_key, payload (dict), attempts.
-
-Webhook requests carry `Idempotency-Key` (the outbox key: the same on every retry) and
-`X-Signature-SHA256`, the hex HMAC-SHA256 of the exact body bytes keyed with
-REGISTRATIONS_WEBHOOK_SECRET. The backend verifies before parsing:
-
-    expected = hmac.new(secret.encode(), request_body_bytes, hashlib.sha256).hexdigest()
-    ok = hmac.compare_digest(expected, request.headers["X-Signature-SHA256"])
-
-then answers 2xx once the event is stored, and 2xx again for a key it already has (a retry after a
-lost answer). No timestamp is signed: a replayed body is a repeat of a known key, which the backend
-ignores like any retry. `verify_signature` does the check for Python backends and tests.
-
-No log line or error message names a person: they carry the event and the reference only.
-"""
+"""Delivering outbox items: mail over SMTP or as .eml files, events to the hub's backend webhook, and retry timing."""
 
 from __future__ import annotations
 
@@ -73,7 +54,12 @@ class DeliveryError(Exception):
 
 
 class Transport(Protocol):
-    """Something that delivers one outbox item or raises DeliveryError."""
+    """Something that delivers one outbox item or raises DeliveryError.
+
+    An item is anything with the attributes of `registrations.store.OutboxItem`: id, kind, event,
+    idempotency_key, payload (dict), attempts. The sender loop marks the row sent when `deliver`
+    returns, or failed with `retry_at(item.attempts + 1, error, now)` as the next try (None: give up).
+    """
 
     def deliver(self, item: Any) -> None:
         """Delivers the item; returns only once the receiver has accepted it."""
@@ -104,9 +90,14 @@ class _EmailTransport:
         try:
             return render_email(item.payload, sender=self.sender, organisation=self.organisation,
                                 privacy_url=self.privacy_url)
-        except (ValueError, KeyError, TypeError) as error:
+        except ValueError as error:
             # render_email's messages name the event, reference and field, never the person.
             raise DeliveryError(f"{item_label(item)}: the mail could not be written: {error}", permanent=True) from None
+        except Exception as error:
+            # A fault in this code, not in the payload: retried, so a fixed release sends the mail. Only the
+            # type is shown, as another exception's text may quote the payload.
+            raise DeliveryError(f"{item_label(item)}: the mail could not be written ({type(error).__name__}); "
+                                f"see registrations/messages.py") from None
 
 
 class SmtpTransport(_EmailTransport):
@@ -265,6 +256,17 @@ class EmlFileTransport(_EmailTransport):
 class WebhookTransport:
     """POSTs each event's JSON to the hub's backend, signed, with the outbox key as Idempotency-Key.
 
+    Each request carries `Idempotency-Key` (the outbox key: the same on every retry) and
+    `X-Signature-SHA256`, the hex HMAC-SHA256 of the exact body bytes keyed with
+    REGISTRATIONS_WEBHOOK_SECRET. The backend verifies before parsing:
+
+        expected = hmac.new(secret.encode(), request_body_bytes, hashlib.sha256).hexdigest()
+        ok = hmac.compare_digest(expected, request.headers["X-Signature-SHA256"])
+
+    then answers 2xx once the event is stored, and 2xx again for a key it already has (a retry
+    after a lost answer). No timestamp is signed: a replayed body repeats a known key, which the
+    backend ignores like any retry. `verify_signature` does the check for Python backends and tests.
+
     Args:
         url: REGISTRATIONS_WEBHOOK_URL.
         secret: REGISTRATIONS_WEBHOOK_SECRET, the HMAC key.
@@ -295,6 +297,9 @@ class WebhookTransport:
             body = render_webhook(item.payload)
         except ValueError as error:
             raise DeliveryError(f"{label}: the event could not be written: {error}", permanent=True) from None
+        except TypeError as error:  # a value JSON cannot carry; its text may quote the payload
+            raise DeliveryError(f"{label}: the event could not be written as JSON ({type(error).__name__})",
+                                permanent=True) from None
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": item.idempotency_key,

@@ -314,7 +314,11 @@ def render_email(payload: Mapping[str, Any], *, sender: str, organisation: Optio
     message = EmailMessage()
     message["Subject"] = _clean(texts["subject"][event].format(**values))
     message["From"] = sender
-    message["To"] = Address(display_name=_full_name(person), addr_spec=email)
+    try:
+        message["To"] = Address(display_name=_full_name(person), addr_spec=email)
+    except Exception:  # the parser's message quotes the address: not repeated here
+        raise ValueError(f"{event} {facts.reference}: person.email is not an address a mail header can carry "
+                         f"(a non-ASCII part before the @ is not supported)") from None
     if (organisation or {}).get("email"):
         message["Reply-To"] = _clean(organisation["email"])
     message["Date"] = rfc2822_date(now or datetime.now(timezone.utc))

@@ -26,7 +26,11 @@ from mail_helpers import (
     make_payload,
 )
 
-from registrations.config import DEFAULT_PRIVACY_NOTICE_URL, ConfigError, RegistrationsConfig
+from registrations.config import (
+    DEFAULT_PRIVACY_NOTICE_URL,
+    ConfigError,
+    RegistrationsConfig,
+)
 from registrations.delivery import (
     BACKOFF_CAP,
     MAX_ATTEMPTS,

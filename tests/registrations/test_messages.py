@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date, datetime, timedelta
-from email import message_from_bytes
-from email import policy
+from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 from mail_helpers import ORGANISATION, SENDER, make_payload
 
-from registrations.messages import CALENDAR_METHODS, EVENTS, LANGUAGES, render_email, render_ics, render_webhook
+from registrations.messages import (
+    CALENDAR_METHODS,
+    EVENTS,
+    LANGUAGES,
+    render_email,
+    render_ics,
+    render_webhook,
+)
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -291,6 +297,8 @@ def test_a_payload_in_another_language_is_written_in_french_and_logged_without_p
     ({"event": "booking_maybe"}, "unknown registration event 'booking_maybe'"),
     ({"reference": None}, "booking_confirmed: the payload has no reference"),
     ({"person": {"first_name": "Amina", "last_name": "El Idrissi"}}, "booking_confirmed K7P2QX: the payload has no person.email"),
+    ({"person": {"first_name": "Amina", "email": "amina@@example.org"}}, "booking_confirmed K7P2QX: person.email is not an address"),
+    ({"person": {"first_name": "Amina", "email": "âmina@example.org"}}, "a non-ASCII part before the @ is not supported"),
 ])
 def test_a_payload_that_cannot_make_a_mail_says_which_field_without_personal_data(change, expected):
     with pytest.raises(ValueError, match=expected) as raised:
