@@ -48,7 +48,6 @@ class RegistrationsConfig:
         webhook_timeout: `REGISTRATIONS_WEBHOOK_TIMEOUT`, seconds, default 10.
         privacy_notice_url: `PRIVACY_NOTICE_URL`, or None to use the hub's website (see `privacy_notice_for`).
         reminder_before_hours: `REMINDER_BEFORE_HOURS`, default 24: how long before a session its reminder is due.
-        db_path: `REGISTRATIONS_DB`, default var/registrations.db: the store's SQLite file.
     """
 
     smtp_host: Optional[str] = None
@@ -65,7 +64,6 @@ class RegistrationsConfig:
     webhook_timeout: float = 10.0
     privacy_notice_url: Optional[str] = None
     reminder_before_hours: float = 24.0
-    db_path: Path = REPO_ROOT / "var" / "registrations.db"
 
     def __post_init__(self):
         if self.webhook_url and not self.webhook_secret:
@@ -125,7 +123,6 @@ class RegistrationsConfig:
             webhook_timeout=_number(env, "REGISTRATIONS_WEBHOOK_TIMEOUT", 10.0, float),
             privacy_notice_url=text("PRIVACY_NOTICE_URL"),
             reminder_before_hours=_number(env, "REMINDER_BEFORE_HOURS", 24.0, float),
-            db_path=Path(text("REGISTRATIONS_DB") or REPO_ROOT / "var" / "registrations.db"),
         )
 
     def __repr__(self) -> str:

@@ -94,6 +94,9 @@ TEXTS: Dict[str, Dict[str, Any]] = {
             ],
         },
         "cancelled_by_staff": "L'équipe a annulé votre inscription à la séance d'information ci-dessous.",
+        "left_waiting_list": "Vous n'êtes plus sur la liste d'attente de la séance d'information ci-dessous.",
+        "moved_waiting": "La séance d'information ci-dessous change de date. Vous restez sur la liste d'attente "
+                         "pour la nouvelle date.",
         "replaces": "Cette inscription remplace la précédente ({previous_reference}), qui est annulée.",
         "greeting": "Bonjour {first_name},",
         "greeting_plain": "Bonjour,",
@@ -178,6 +181,9 @@ TEXTS: Dict[str, Dict[str, Any]] = {
             ],
         },
         "cancelled_by_staff": "Het team heeft je inschrijving voor de infosessie hieronder geannuleerd.",
+        "left_waiting_list": "Je staat niet meer op de wachtlijst voor de infosessie hieronder.",
+        "moved_waiting": "De infosessie hieronder heeft een nieuwe datum. Je blijft op de wachtlijst voor de "
+                         "nieuwe datum.",
         "replaces": "Deze inschrijving vervangt je vorige ({previous_reference}), die geannuleerd is.",
         "greeting": "Dag {first_name},",
         "greeting_plain": "Dag,",
@@ -272,7 +278,8 @@ def render_email(payload: Mapping[str, Any], *, sender: str, organisation: Optio
 
     Returns:
         A text/plain mail with an HTML alternative, and an .ics attachment for the events that
-        put a seat in (or take it out of) the person's calendar. Its Message-ID is derived from the
+        put a seat in (or take it out of) the person's calendar (none for someone who is only on
+        the waiting list). Its Message-ID is derived from the
         idempotency key, so a mail sent again after a crash is recognisable as the same one.
 
     Raises:
@@ -290,21 +297,29 @@ def render_email(payload: Mapping[str, Any], *, sender: str, organisation: Optio
     values = {**facts.values, "email": email}
 
     blocks: List[_Block] = [_Paragraph((_greeting(person, texts),))]
+    # Someone on a waiting list has no seat and no calendar entry: the texts say so and no .ics comes.
+    waiting = payload.get("status") == "waiting" or (
+        event == "booking_cancelled" and payload.get("previous_status") == "waiting")
     intro = list(texts["intro"][event])
     if event == "booking_cancelled" and payload.get("cancelled_by") == "staff":
         intro[0] = texts["cancelled_by_staff"]
+    elif event == "booking_cancelled" and waiting:
+        intro[0] = texts["left_waiting_list"]
+    elif event == "session_moved" and waiting:
+        intro[0] = texts["moved_waiting"]
     previous = _replaced(payload)
     if previous:
         intro.append(texts["replaces"].format(previous_reference=previous[0]))
     blocks += [_Paragraph((line.format(**values),)) for line in intro]
     blocks.append(_Facts(tuple(_fact_rows(event, payload, facts, texts))))
-    method = CALENDAR_METHODS.get(event)
+    method = None if waiting else CALENDAR_METHODS.get(event)
     filename = texts["filename"].format(reference=facts.reference)
     if method:
         kind = "UPDATE" if event == "session_moved" else method
         blocks.append(_Paragraph((texts["calendar"][kind].format(filename=filename),)))
     if event in CANCEL_HINTS:
-        blocks.append(_Paragraph((texts[CANCEL_HINTS[event]].format(**values),)))
+        hint = "cancel_waiting" if waiting else CANCEL_HINTS[event]
+        blocks.append(_Paragraph((texts[hint].format(**values),)))
     blocks.append(_contact_block(organisation, language))
     if privacy_url:
         blocks.append(_Link(texts["privacy"], privacy_url))
@@ -560,10 +575,10 @@ def _as_html(blocks: Sequence[_Block], texts, subject: str, language: str) -> st
 def _replaced(payload: Mapping[str, Any]) -> Optional[Tuple[str, Optional[Mapping[str, Any]]]]:
     """The booking a change of date replaced: (its reference, its session when the payload has it), or None.
 
-    The store writes `replaces` in the new booking's "booking_confirmed": a reference, or an object
-    with "reference" and "session" (then the old calendar entry is cancelled too).
+    The store writes `replaces` in the new booking's "booking_confirmed" (or "waitlist_joined"): a
+    reference, or an object with "reference" and "session" (then the old calendar entry is cancelled too).
     """
-    if payload.get("event") != "booking_confirmed" or not payload.get("replaces"):
+    if payload.get("event") not in ("booking_confirmed", "waitlist_joined") or not payload.get("replaces"):
         return None
     replaces = payload["replaces"]
     if isinstance(replaces, Mapping):

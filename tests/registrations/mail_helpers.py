@@ -42,7 +42,7 @@ SESSION = {
 }
 STATUSES = {
     "booking_confirmed": "confirmed", "waitlist_joined": "waiting", "promoted": "confirmed",
-    "booking_cancelled": "cancelled", "reminder": "confirmed", "session_cancelled": "cancelled",
+    "booking_cancelled": "cancelled", "reminder": "confirmed", "session_cancelled": "confirmed",
     "session_moved": "confirmed",
 }
 

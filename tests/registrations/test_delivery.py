@@ -43,6 +43,7 @@ from registrations.delivery import (
     transports_from_config,
     verify_signature,
 )
+from registrations.store import Person, Session, open_store
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 SECRET = "test-secret-7f3a"
@@ -320,6 +321,42 @@ def test_a_webhook_that_is_down_or_silent_is_a_temporary_error(webhook_server):
         WebhookTransport(webhook_server.url, SECRET, timeout=0.5).deliver(item)
     assert (raised.value.permanent, str(raised.value)) == (
         False, "booking_confirmed K7P2QX: no answer from the webhook at 127.0.0.1 within 0.5 s")
+
+
+# --- With the store's own outbox rows ----------------------------------------------------------
+
+
+def test_the_outbox_rows_the_store_writes_are_delivered_once_each(tmp_path, smtp_server, webhook_server):
+    store = open_store(tmp_path / "registrations.db", webhook_events=True)
+    session = Session("dh-data-is1", "dh-data", {"fr": "Analyste de données", "nl": "Data-analist"},
+                      "2027-01-12T18:00:00+01:00", "2027-01-12T19:00:00+01:00",
+                      "Rue des Pixels 24, 1000 Bruxelles", "onsite", "fr", capacity=1)
+    booked_at = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
+    first = store.book(session, Person("Amina", "El Idrissi", PERSON["email"], None, "nl"), now=booked_at)
+    second = store.book(session, Person("Jan", "Peeters", "jan@example.be", None, "fr"), join_waiting_list=True,
+                        now=booked_at)
+    store.cancel(first.registration.reference, PERSON["email"], now=booked_at)  # Jan gets the seat
+
+    transports = {"email": SmtpTransport(smtp_config(smtp_server.port), organisation=ORGANISATION),
+                  "webhook": WebhookTransport(webhook_server.url, SECRET, timeout=5)}
+    day_before = datetime(2027, 1, 11, 18, 0, tzinfo=timezone.utc)
+    for _ in range(2):  # a second pass finds nothing left to send
+        for item in store.claim_outbox(day_before):
+            transports[item.kind].deliver(item)
+            store.outbox_sent(item.id, day_before)
+
+    subjects = [message_from_bytes(mail.data, policy=policy.default)["Subject"] for mail in smtp_server.received]
+    amina, jan = first.registration.reference, second.registration.reference
+    assert sorted(subjects) == sorted([
+        f"Inschrijving bevestigd: infosessie van 12 januari 2027 ({amina})",
+        f"Inschrijving geannuleerd: infosessie van 12 januari 2027 ({amina})",
+        f"Liste d'attente : séance d'information du 12 janvier 2027 ({jan})",
+        f"Une place s'est libérée : votre inscription du 12 janvier 2027 est confirmée ({jan})",
+        f"Rappel : séance d'information le 12 janvier 2027 à 18h00 ({jan})",
+    ])
+    events = [json.loads(body)["event"] for _, body in webhook_server.requests]
+    assert sorted(events) == ["booking_cancelled", "booking_confirmed", "promoted", "waitlist_joined"]
+    assert all(verify_signature(body, SECRET, headers["X-Signature-SHA256"]) for headers, body in webhook_server.requests)
 
 
 # --- Retry timing -------------------------------------------------------------------------------

@@ -258,6 +258,27 @@ def test_a_change_of_date_names_the_old_booking_and_removes_it_from_the_calendar
     assert len(calendars(plain)) == 1
 
 
+def test_someone_on_the_waiting_list_gets_no_calendar_file_and_is_told_about_their_place():
+    left = render(make_payload("booking_cancelled", "fr", previous_status="waiting"))
+    assert "Vous n'êtes plus sur la liste d'attente de la séance d'information ci-dessous." in text_of(left)
+    moved = render(make_payload("session_moved", "nl", status="waiting"))
+    moved_text = text_of(moved)
+    assert "Je blijft op de wachtlijst voor de nieuwe datum." in moved_text
+    assert "Wil je niet langer wachten?" in moved_text and "Kan je niet komen?" not in moved_text
+    cancelled = render(make_payload("session_cancelled", "fr", status="waiting"))
+    assert calendars(left) == calendars(moved) == calendars(cancelled) == []
+    assert "agenda" not in text_of(left) + text_of(cancelled)
+
+
+def test_a_change_of_date_onto_a_waiting_list_still_removes_the_old_calendar_entry():
+    old_session = {"starts_at": "2027-01-05T18:00:00+01:00", "ends_at": None}
+    message = render(make_payload("waitlist_joined", "nl", reference="M4RT9W",
+                                  replaces={"reference": "K7P2QX", "session": old_session}))
+    assert "Deze inschrijving vervangt je vorige (K7P2QX), die geannuleerd is." in text_of(message)
+    (old,) = calendars(message)
+    assert (old["METHOD"], str(vevent(old)["UID"])) == ("CANCEL", "registration-K7P2QX@hub.example")
+
+
 def test_without_the_hubs_details_the_mail_points_to_the_chat():
     message = render(make_payload("booking_confirmed", "nl"), organisation=None)
     text = text_of(message)
