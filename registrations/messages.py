@@ -279,8 +279,8 @@ def render_email(payload: Mapping[str, Any], *, sender: str, organisation: Optio
     Returns:
         A text/plain mail with an HTML alternative, and an .ics attachment for the events that
         put a seat in (or take it out of) the person's calendar (none for someone who is only on
-        the waiting list). Its Message-ID is derived from the
-        idempotency key, so a mail sent again after a crash is recognisable as the same one.
+        the waiting list). Its Message-ID is derived from the idempotency key, so a mail sent
+        again after a crash is recognisable as the same one.
 
     Raises:
         ValueError: The event is unknown or a needed field (reference, person's email, session
@@ -317,6 +317,9 @@ def render_email(payload: Mapping[str, Any], *, sender: str, organisation: Optio
     if method:
         kind = "UPDATE" if event == "session_moved" else method
         blocks.append(_Paragraph((texts["calendar"][kind].format(filename=filename),)))
+    if previous and previous[1]:
+        old_filename = texts["filename"].format(reference=previous[0])
+        blocks.append(_Paragraph((texts["calendar"]["CANCEL"].format(filename=old_filename),)))
     if event in CANCEL_HINTS:
         hint = "cancel_waiting" if waiting else CANCEL_HINTS[event]
         blocks.append(_Paragraph((texts[hint].format(**values),)))
@@ -350,7 +353,7 @@ def render_email(payload: Mapping[str, Any], *, sender: str, organisation: Optio
         # A change of date: the old booking's calendar entry goes away with the same mail.
         old = {**payload, "event": "booking_cancelled", "reference": previous[0], "session": previous[1]}
         message.add_attachment(render_ics(old, sender=sender, organisation=organisation), maintype="text",
-                               subtype="calendar", filename=texts["filename"].format(reference=previous[0]),
+                               subtype="calendar", filename=old_filename,
                                params={"method": "CANCEL", "charset": "utf-8"})
     # Set last: adding parts moves the top's Content-* headers into the first part.
     message["Content-Language"] = f"{language}-BE"

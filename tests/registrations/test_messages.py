@@ -248,6 +248,7 @@ def test_a_change_of_date_names_the_old_booking_and_removes_it_from_the_calendar
                            replaces={"reference": "K7P2QX", "session": old_session})
     message = render(payload)
     assert "Cette inscription remplace la précédente (K7P2QX), qui est annulée." in text_of(message)
+    assert "Le fichier joint (seance-information-K7P2QX.ics) retire la séance de votre agenda." in text_of(message)
     new, old = calendars(message)
     assert (new["METHOD"], str(vevent(new)["UID"])) == ("REQUEST", "registration-M4RT9W@hub.example")
     assert (old["METHOD"], str(vevent(old)["UID"])) == ("CANCEL", "registration-K7P2QX@hub.example")
