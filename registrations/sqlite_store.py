@@ -93,8 +93,10 @@ MIGRATIONS: List[List[str]] = [
     ],
     # 2: the outbox (mail and webhook messages, written in the transaction of the change they announce).
     [
+        # AUTOINCREMENT: ids are never reused after `forget` deletes rows, so a sender that still
+        # holds a claimed id cannot mark someone else's message as sent.
         """CREATE TABLE outbox (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             kind TEXT NOT NULL CHECK (kind IN ('email', 'webhook')),
             event TEXT NOT NULL,
             idempotency_key TEXT NOT NULL UNIQUE,
