@@ -184,8 +184,10 @@ def migrate(conn: sqlite3.Connection, target: Optional[int] = None) -> int:
 class SQLiteRegistrationStore(RegistrationStore):
     """The registrations store in one SQLite file (see the module docstring for why it is safe).
 
-    Each thread gets its own connection (and a forked child its own too), so one store object can
-    be shared by the threads of a server.
+    Each thread gets its own connection, so one store object can be shared by the threads of a
+    server. A forked child opens its own too rather than use its parent's; still, open the store
+    after forking (or use multiprocessing's "spawn"), as SQLite asks: a child that closes a
+    connection it inherited can disturb its parent's.
     """
 
     def __init__(self, path: Union[str, Path], *, webhook_events: bool = False,
@@ -239,6 +241,7 @@ class SQLiteRegistrationStore(RegistrationStore):
         conn = getattr(self._local, "conn", None)
         if conn is not None and self._local.pid == os.getpid():
             return conn
+        conn = None
         try:
             conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout, isolation_level=None,
                                    check_same_thread=False)
@@ -249,6 +252,8 @@ class SQLiteRegistrationStore(RegistrationStore):
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.Error as error:
+            if conn is not None:
+                conn.close()
             raise self._unavailable(error, "opened") from error
         self._local.conn, self._local.pid = conn, os.getpid()
         with self._connections_lock:
