@@ -319,6 +319,85 @@ def asks_language_level(text: str) -> bool:
     return bool(words & _REQUIREMENT_WORDS) or "hoe goed" in folded or bool(_CEFR.search(folded))
 
 
+# A question about one admission rule of a course ("il faut un diplôme ?", "moet ik bij Actiris
+# ingeschreven zijn?", "y a une limite d'âge ?", "faut habiter à Bruxelles ?"): a word of the rule,
+# and for most rules a word that asks whether it is required ("on reçoit un diplôme ?" asks the
+# certificate, "comment s'inscrire chez Actiris ?" the way to register). Phrases are folded words.
+RULE_WORDS = {
+    "registration": ("actiris", "vdab", "forem", "demandeur d emploi", "demandeuse d emploi",
+                     "demandeur emploi", "demandeurs d emploi", "werkzoekende", "werkzoekend", "werklozen"),
+    "residence": ("habiter", "habite", "vivre a", "domicilie", "domiciliee", "domicile", "domiciliation",
+                  "resider", "resident", "residente", "bruxellois", "bruxelloise", "bruxellois", "wonen", "woonplaats",
+                  "gedomicilieerd", "inwoner", "inwoners", "brusselaar", "brusselaars"),
+    "age": ("age", "ages", "limite d age", "leeftijd", "leeftijdsgrens", "leeftijdslimiet", "trop vieux",
+            "trop vieille", "trop jeune", "trop age", "trop agee", "te oud", "te jong", "reserve aux jeunes",
+            "voor jongeren", "pour les jeunes", "enkel voor jongeren"),
+    "diploma": ("diplome", "diplomes", "diploma", "diplomas", "cess", "cesi", "ceb", "bachelier", "bachelor",
+                "etudes", "studies", "middelbaar", "secondaire", "humaniora", "hoger onderwijs"),
+}
+# Rules whose words alone ask about them (a question about age is a question about the age rule).
+_RULE_WORDS_ALONE = frozenset({"age"})
+_ASKING_RULE = frozenset({
+    "faut", "faudrait", "fallait", "obligatoire", "obligatoirement", "necessaire", "requis", "requise", "exige",
+    "exigee", "doit", "dois", "devoir", "besoin", "sans", "condition", "accepte", "acceptee", "acceptes", "seulement",
+    "uniquement", "reserve", "reservee", "moet", "moeten", "nodig", "verplicht", "vereist", "vereiste", "zonder",
+    "voorwaarde", "enkel", "alleen", "toegelaten", "aanvaard", "limite", "grens", "maximum", "minimum",
+})
+# "Is it for beginners?" about a course: its level (beginner, intermediate, advanced).
+COURSE_LEVEL_WORDS = frozenset({
+    "debutant", "debutante", "debutants", "debutantes", "beginner", "beginners", "beginnend", "beginnende",
+    "starter", "starters", "gevorderd", "gevorderde", "gevorderden", "avance", "avancee", "avances", "intermediaire",
+    "nul", "nuls", "leek", "leken", "novice", "novices", "expert", "experts",
+})
+_COURSE_LEVEL_PHRASES = ("sans experience", "zonder ervaring", "sans connaissance", "zonder voorkennis",
+                         "aucune connaissance", "geen voorkennis", "geen ervaring", "jamais programme", "nooit geprogrammeerd",
+                         "quel niveau", "welk niveau", "niveau requis", "niveau demande")
+# A search for courses, not a question about one: "y a des formations pour débutants ?".
+_SEARCHING = frozenset({"cherche", "recherche", "chercher", "zoek", "zoeken", "formations", "opleidingen",
+                        "cursussen", "trainingen", "proposez", "avez", "aanbod", "iets", "quelque"})
+
+
+def _folded_words(text: str) -> Tuple[str, set]:
+    folded = " ".join(re.findall(r"\w+", fold(text or "").replace("'", " ")))
+    return folded, set(folded.split())
+
+
+def _has_phrase(padded: str, words: set, phrase: str) -> bool:
+    return f" {phrase} " in padded if " " in phrase else phrase in words
+
+
+def rule_asked(text: str) -> Optional[str]:
+    """Which admission rule a message asks about ("registration", "residence", "age", "diploma"),
+    or None. The facts a message states are read elsewhere (eligibility_rules.stated_facts): this
+    is for questions that state none ("il faut un diplôme ?", "is er een leeftijdsgrens?")."""
+    folded, words = _folded_words(text)
+    padded = f" {folded} "
+    asking = bool(words & _ASKING_RULE) or " pas de " in padded or " pas besoin " in padded or " geen " in padded
+    for kind, phrases in RULE_WORDS.items():
+        if any(_has_phrase(padded, words, phrase) for phrase in phrases) and (asking or kind in _RULE_WORDS_ALONE):
+            return kind
+    return None
+
+
+def is_search(text: str) -> bool:
+    """Whether a message looks for courses ("y a des formations pour débutants ?", "ik zoek een
+    opleiding zonder diploma") rather than asking about one."""
+    return bool(_folded_words(text)[1] & _SEARCHING)
+
+
+def asks_course_level(text: str) -> bool:
+    """Whether a message asks a course's level ("c'est pour les débutants ?", "is dat voor
+    gevorderden?", "faut-il de l'expérience ?") rather than searching for courses of a level or
+    asking the level of a language."""
+    if asks_language_level(text):
+        return False
+    folded, words = _folded_words(text)
+    padded = f" {folded} "
+    if is_search(text):
+        return False
+    return bool(words & COURSE_LEVEL_WORDS) or any(f" {phrase} " in padded for phrase in _COURSE_LEVEL_PHRASES)
+
+
 def detail_named(text: str, ignore: Iterable[str] = ()) -> Optional[str]:
     """Which course detail a message asks about, from its words; None when it names none.
 
@@ -360,7 +439,8 @@ NOT_NAMING = frozenset({
     "duree", "semaines", "weken", "heures", "uren", "debut", "date", "lieu", "adresse", "seance", "seances",
     "infosessie", "infosessies", "info", "inscription", "inscrire", "inschrijven", "conditions", "voorwaarden",
     "jeunes", "jongeren", "femmes", "vrouwen", "base", "basis", "bruxelles", "brussel", "fin", "einde",
-    "ans", "an", "jaar", "jaren", "age", "leeftijd",
+    "ans", "an", "jaar", "jaren", "age", "leeftijd", "debutant", "debutante", "debutants", "debutantes",
+    "beginner", "beginners", "beginnende", "gevorderd", "gevorderden", "avance", "avances", "intermediaire",
 })
 MAX_NAMING_WORDS = 6
 

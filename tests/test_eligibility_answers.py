@@ -295,6 +295,18 @@ FACTS = [
     ("si j'habite à Vilvorde je peux m'inscrire ?", {RES: False}),
     ("j'ai habité à Namur mais maintenant j'habite à Jette", {RES: True}),
     ("je suis né à Anderlecht mais j'habite à Halle", {RES: False}),
+    # A supposition is the person's own situation; chat without apostrophes.
+    ("je peux la faire à 45 ans ?", {AGE: 45}),
+    ("et si je n ai pas de diplôme ?", {DIP: "none"}),
+    ("et avec juste le CESS ?", {DIP: "upper_secondary"}),
+    ("et si je ne suis pas inscrit chez Actiris ?", {REG: False}),
+    ("c'est pour les jeunes de 18 à 29 ans ?", {}),
+    ("mon fils a 17 ans, il peut venir ?", {}),
+    ("en als ik in Halle woon?", {RES: False}),
+    ("mag ik dat doen als ik 45 ben?", {AGE: 45}),
+    ("en als ik geen diploma heb?", {DIP: "none"}),
+    ("en met een bachelor?", {DIP: "bachelor"}),
+    ("als ik 18 word, mag ik dan?", {}),
     # Dutch
     ("ik ben 17", {AGE: 17}),
     ("sorry, ik ben 17", {AGE: 17}),

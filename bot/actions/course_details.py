@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -38,8 +39,12 @@ from bot.language import language_named
 # Details that have a general answer in the FAQ when no course is under discussion.
 GENERAL_DETAIL_TOPICS = {"cost": "cost", "certificate": "certificates"}
 # The values of the course_detail entity, and the details named by words only (bot.text).
-DETAILS = frozenset(words_of.DETAIL_WORDS)
+DETAILS = frozenset(words_of.DETAIL_WORDS) | {"level"}
 FORMATS = ("onsite", "online", "hybrid")
+LEVELS = ("beginner", "intermediate", "advanced")
+# Eligibility notes that say what a participant must already know or have done.
+_KNOWLEDGE_NOTE = re.compile(r"\b(?:connaissance\w*|initiation|experience|notions?|bases?|prerequis|maitris\w*"
+                             r"|ervaring|\w*kennis\w*|basis|vertrouwd)\b")
 # Details no course_detail entity value names: only bot.text's words find them.
 WORDS_ONLY_DETAILS = ("format", "language_level")
 
@@ -55,6 +60,8 @@ def requested_detail(tracker: Tracker) -> Optional[str]:
     text = latest.get("text") or ""
     if level_question(tracker):
         return "language_level"
+    if words_of.asks_course_level(text):
+        return "level"
     # A request to switch languages names a language without asking about the course's.
     switching = (latest.get("intent") or {}).get("name") == "change_language"
     ignore = words_of.LANGUAGE_DETAILS if switching else ()
@@ -155,6 +162,14 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str,
             return render(domain, "utter_detail_prerequisites", language, title=title, requirements=requirements)
         if eligibility is not None:
             return render(domain, "utter_detail_no_prerequisites", language, title=title)
+    if detail == "level" and course.get("level") in LEVELS:
+        answer = render(domain, f"utter_detail_level_{course['level']}", language, title=title)
+        notes, notes_language = localized(course.get("eligibility") or {}, "notes", language)
+        if notes and _KNOWLEDGE_NOTE.search(words_of.fold(notes)):
+            # "Aucun diplôme requis, mais une première initiation au code est attendue": what a
+            # beginner must know says more than the level's name.
+            answer += " " + with_note(domain, notes, notes_language, language)
+        return answer
     if detail == "provider" and course.get("provider"):
         return render(domain, "utter_detail_provider", language, title=title, provider=course["provider"])
     if detail == "url" and course.get("url"):

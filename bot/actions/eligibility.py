@@ -35,7 +35,7 @@ from bot.actions.courses import (
 )
 from bot.actions.texts import render
 from bot.language import language_named
-from bot.text import asks_language_level
+from bot.text import asks_course_level, asks_language_level, rule_asked
 from catalogue_sync.errors import CatalogueUnavailable
 from catalogue_sync.read import Catalogue
 
@@ -195,6 +195,13 @@ class ActionEligibilityStart(CatalogueAction):
             return events + answer_stated_facts(dispatcher, tracker, domain, course, stated, text, language)
         if asks_language_level(text) and detail_answer(domain, course, "language_level", language):
             return events + answer_language_level(dispatcher, tracker, domain, course, language)
+        kind = rule_asked(text)
+        if kind:
+            return events + answer_rule_question(dispatcher, tracker, domain, course, kind, language)
+        if asks_course_level(text) and detail_answer(domain, course, "level", language):
+            # "Is dat voor beginners?" asks the course's level, not whether one may take part.
+            dispatcher.utter_message(text=detail_answer(domain, course, "level", language), detail="level")
+            return events + [FollowupAction(LISTEN)]
         return events + begin_questions(dispatcher, tracker, domain, course, language, {})
 
     def events_without_catalogue(self, tracker: Tracker) -> List[EventType]:
@@ -379,15 +386,78 @@ def offer_other_conditions(dispatcher: CollectingDispatcher, tracker: Tracker, d
         return [FollowupAction("action_eligibility_verdict")]
     unknown = [(kind, values) for kind, values, met in rules_of.rule_results(course.get("eligibility"), known)
                if met is None]
-    others = [rule_phrase(domain, kind, values, language)
-              for kind, values in ([rule for rule in unknown if rule[0] not in told] or unknown)]
-    button = {"title": render(domain, "utter_eligibility_other_conditions_button", language),
-              "payload": "/ask_eligibility" + json.dumps({"course_id": course["id"]})}
+    others = [rule_phrase(domain, kind, values, language) for kind, values in unknown if kind not in told]
+    payload = "/ask_eligibility" + json.dumps({"course_id": course["id"]})
     # course_id goes with the message (Rasa keeps it in the bot event's metadata): a plain "oui"
     # to the offer starts the questions for this course (ActionEligibilityCorrection).
-    dispatcher.utter_message(response=OTHER_CONDITIONS, rules=", ".join(others), buttons=[button],
-                             course_id=course["id"])
+    if others:
+        button = {"title": render(domain, "utter_eligibility_other_conditions_button", language), "payload": payload}
+        dispatcher.utter_message(response=OTHER_CONDITIONS, rules=", ".join(others), buttons=[button],
+                                 course_id=course["id"])
+    else:
+        # Only the rules just stated are left: no "other conditions" to name, the check itself.
+        button = {"title": render(domain, "utter_eligibility_check_button", language), "payload": payload}
+        dispatcher.utter_message(response="utter_eligibility_check_offer", buttons=[button], course_id=course["id"])
     return [FollowupAction(LISTEN)]
+
+
+# --- A question about one rule ("il faut un diplôme ?"): that rule of the course ----------------
+
+# The rules each kind of rule_asked (bot.text) is about, as rules_of.rule_results names them.
+RULE_KINDS = {
+    "registration": ("registered_jobseeker",),
+    "residence": ("brussels_resident",),
+    "age": ("min_age", "max_age"),
+    "diploma": ("min_diploma", "max_diploma"),
+}
+RULE_SLOTS = {"registration": "elig_registered_jobseeker", "residence": "elig_brussels_resident",
+              "age": "elig_age", "diploma": "elig_diploma"}
+
+
+def rule_lines(domain: DomainDict, course: Dict[str, Any], kind: str, language: str) -> List[str]:
+    """What the course asks on one kind of rule, or that it asks nothing on it; then its notes
+    when they speak of it ("les inscrits chez Actiris sont prioritaires")."""
+    rules = course.get("eligibility") or {}
+    name = render(domain, "utter_stated_course", language, title=course_title(course, language))
+    lines: List[str] = []
+    if kind == "registration":
+        lines.append(_sentence(render(domain, "utter_stated_registration_rule", language, course=name) + ".")
+                     if rules.get("registered_jobseeker")
+                     else registration_line(domain, rules, False, name, language))
+    elif kind == "residence":
+        lines.append(_sentence(render(domain, "utter_stated_residence_rule", language, course=name) + ".")
+                     if rules.get("brussels_resident")
+                     else residence_line(domain, rules, False, None, name, language))
+    elif kind == "age":
+        low, high = rules.get("min_age"), rules.get("max_age")
+        if low is None and high is None:
+            lines.append(_sentence(render(domain, "utter_stated_age_no_rule", language, course=name)))
+        else:
+            rule = ("utter_stated_age_rule_range" if low is not None and high is not None
+                    else "utter_stated_age_rule_min" if low is not None else "utter_stated_age_rule_max")
+            lines.append(_sentence(render(domain, rule, language, course=name, min_age=low, max_age=high) + "."))
+    elif kind == "diploma":
+        limits = [("utter_stated_diploma_rule_min", rules.get("min_diploma")),
+                  ("utter_stated_diploma_rule_max", rules.get("max_diploma"))]
+        for rule, limit in limits:
+            if limit:
+                lines.append(_sentence(render(domain, rule, language, course=name,
+                                              diploma=render(domain, f"utter_diploma_{limit}", language)) + "."))
+                name = render(domain, "utter_stated_course_again", language)
+        if not lines:
+            lines.append(_sentence(render(domain, "utter_stated_diploma_no_rule", language, course=name)))
+    notes, notes_language = localized(rules, "notes", language)
+    if notes and rules_of.notes_concern(notes, [RULE_SLOTS[kind]]):
+        lines.append(with_note(domain, notes, notes_language, language))
+    return lines
+
+
+def answer_rule_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                         course: Dict[str, Any], kind: str, language: str) -> List[EventType]:
+    """Answers "il faut un diplôme ?" / "moet ik bij Actiris ingeschreven zijn?" with that rule of
+    the course, then offers to check the conditions (the others first)."""
+    dispatcher.utter_message(text="\n".join(rule_lines(domain, course, kind, language)))
+    return offer_other_conditions(dispatcher, tracker, domain, course, {}, language, told=RULE_KINDS[kind])
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -629,8 +699,8 @@ class ActionEligibilityCorrection(CatalogueAction):
     verdict given again. Right after the offer to check a course's other conditions, a yes
     ("oui", "ja graag") starts the questions and facts ("j'habite à Jette") get their rules. A
     question that states facts and the NLU took for a statement ("j'ai 16 ans, je peux faire
-    Java ?") gets the rules those facts concern, as after `ask_eligibility`. Anything else gets
-    "how can I help?" as before.
+    Java ?") gets the rules those facts concern, as after `ask_eligibility`, and a question about
+    one rule ("et sans diplôme ?") that rule of the course. Anything else gets "how can I help?".
     """
 
     def name(self) -> Text:
@@ -642,7 +712,7 @@ class ActionEligibilityCorrection(CatalogueAction):
         catalogue: Catalogue, language: str,
     ) -> List[EventType]:
         """Answers the offer, applies a correction, or answers the facts of a question; else asks how to help."""
-        for step in (self._after_offer, self._correction, self._question_with_facts):
+        for step in (self._after_offer, self._correction, self._question_with_facts, self._rule_question):
             events = step(dispatcher, tracker, domain, catalogue, language)
             if events is not None:
                 return events
@@ -686,6 +756,21 @@ class ActionEligibilityCorrection(CatalogueAction):
                                  answers=describe_answers(domain, changed, language))
         send_verdict(dispatcher, domain, catalogue, course, {**person, **changed}, language)
         return [SlotSet(slot, value) for slot, value in changed.items()]
+
+    @staticmethod
+    def _rule_question(dispatcher, tracker: Tracker, domain: DomainDict, catalogue: Catalogue,
+                       language: str) -> Optional[List[EventType]]:
+        """ "Et sans diplôme ?" / "en zonder diploma?" about a course: that rule of the course, then
+        the offer to check the others; None without a rule question or a course."""
+        kind = rule_asked((tracker.latest_message or {}).get("text") or "")
+        if not kind:
+            return None
+        course, _ = resolve_course(tracker, catalogue)
+        if course is None or course.get("withdrawn"):
+            return None
+        status_notice(dispatcher, course, language)
+        return [SlotSet("course_id", course["id"])] + answer_rule_question(
+            dispatcher, tracker, domain, course, kind, language)
 
     @staticmethod
     def _question_with_facts(dispatcher, tracker: Tracker, domain: DomainDict, catalogue: Catalogue,

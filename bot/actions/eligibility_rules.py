@@ -120,6 +120,14 @@ _TUSSENTAAL = (
 )
 # A statement whose subject chat leaves out, at the start of a message: "woon in Molenbeek",
 # "habite à Anderlecht", "ben 17".
+# French typed without apostrophes: "j ai", "je n ai", "j habite".
+_CHAT_FRENCH = (
+    (re.compile(r"\b(j|n) (ai|habite|habitais|suis|etais)\b"), r"\1'\2"),
+)
+# A Dutch subordinate clause puts the verb last: "als ik in Halle woon", "als ik geen diploma heb",
+# "als ik niet ingeschreven ben": read as "ik woon in Halle"... The supposition is the person's
+# own situation ("et si je n'ai pas de diplôme ?" asks for the rule as it applies to them).
+_VERB_LAST = re.compile(r"\b(als|indien|omdat|dat|want|wanneer|maar) (ik|k) ((?:[^\s?!.,;]+ ){1,5}?)(woon|ben|heb)\b")
 _NO_SUBJECT = (
     (re.compile(r"^(woon|woonde|ben)\b(?! (?:je|jij|u|ge|gij|jullie|we|wij)\b)"), r"ik \1"),  # not "woon je...?"
     (re.compile(r"^(habite|suis)\b(?! (?:je|t|il|elle|on)\b)"), r"je \1"),
@@ -141,6 +149,9 @@ def normalize(text: Optional[str]) -> str:
         folded = pattern.sub(replacement, folded)
     if len(re.findall(r"\bni\b", folded)) == 1:  # "ni" alone is "niet"; "ni oui ni non" is French
         folded = re.sub(r"\bni\b", "niet", folded)
+    for pattern, replacement in _CHAT_FRENCH:
+        folded = pattern.sub(replacement, folded)
+    folded = _VERB_LAST.sub(lambda m: f"{m.group(1)} {m.group(2)} {m.group(4)} {m.group(3).strip()}", folded)
     for pattern, replacement in _NO_SUBJECT:
         folded = pattern.sub(replacement, folded)
     return folded
@@ -751,7 +762,7 @@ _NEGATED_STATUS = re.compile(r"\b(?:pas|plus|ne|n'|niet|geen|jamais|nooit|nog ni
 # "si je suis inscrit...".
 _NOT_A_STATEMENT = re.compile(
     r"\b(?:etre|faut|dois|doit|doivent|devez|devoir|moet|moeten|hoef|hoeft|hoeven|nodig|obligatoire"
-    r"|verplicht|si (?:je|j')|als (?:ik|je|men)|est ce qu'il|faut il)\b"
+    r"|verplicht|als (?:je|men)|est ce qu'il|faut il)\b"
 )
 _I = re.compile(r"\b(?:je|j'|ik|k|moi|chui|jsuis|j'suis|me|m')(?:\b|(?<='))")
 
@@ -810,7 +821,7 @@ _AGE_UNITS = {"ans", "an", "jaar", "jr", "j", "years", "yo"}
 _AGE_SUBJECT_ENDINGS = (
     ("j'", "ai"), ("jai",), ("g",), ("ik", "ben"), ("k", "ben"), ("ben",), ("moi",), ("age",), ("leeftijd",),
     ("age", "est"), ("leeftijd", "is"), ("ai", "maintenant"), ("ben", "nu"), ("j'", "ai", "deja"),
-    ("ik", "ben", "al"), ("age", "c'est"), ("ben", "pas"), ("ai", "pas"), ("ben", "niet"),
+    ("ik", "ben", "al"), ("age", "c'est"), ("ben", "pas"), ("ai", "pas"), ("ben", "niet"), ("j", "ai"),
 )
 # After "j'ai N": what makes N something else than an age ("j'ai 2 enfants").
 _AGE_FOLLOWERS_OK = {"et", "en", "mais", "maar", "donc", "dus", "alors", "ou", "of", "oud", "maintenant", "nu",
@@ -827,6 +838,9 @@ _NOT_AGE_BEFORE = {"depuis", "sinds", "pendant", "gedurende", "y", "fait", "voil
 _FUTURE_AGE_BEFORE = {"avoir", "aurai", "auras", "aura", "word", "wordt", "worden", "bientot", "binnenkort",
                       "presque", "bijna", "ferai", "fete", "vier", "quasi"}
 _MIN_AGE, _MAX_AGE = 12, 99
+# Before "a <N> ans", the subject of "a" (has) when it is someone else.
+_SOMEONE_ELSE = {"mon", "ma", "mes", "son", "sa", "ses", "il", "elle", "on", "qui", "fils", "fille", "enfant",
+                 "frere", "soeur", "mari", "femme", "copain", "copine", "ami", "amie"}
 
 
 def _ages(clause: Sequence[str], context: bool) -> List[int]:
@@ -848,7 +862,13 @@ def _ages(clause: Sequence[str], context: bool) -> List[int]:
         subject = any(tuple(before[-len(ending):]) == ending for ending in _AGE_SUBJECT_ENDINGS
                       if len(before) >= len(ending))
         negated_subject = subject and before[-1] in {"pas", "niet"}
-        if after in _AGE_UNITS:
+        # "à 45 ans" (not "de 18 à 29 ans", a range, nor "mon fils a 17 ans", someone else's age).
+        at_age = (bool(before) and before[-1] == "a" and after in _AGE_UNITS
+                  and not (len(before) > 1 and before[-2].isdigit())
+                  and not set(before[:-1]) & _SOMEONE_ELSE)
+        if at_age:
+            ages.append(value)
+        elif after in _AGE_UNITS:
             if after_unit in _NOT_AGE_AFTER_UNIT and after_unit not in {"en", "et"}:
                 continue  # "17 ans d'expérience", "5 jaar geleden"
             if before and before[-1] in _NOT_AGE_BEFORE and not subject:
@@ -1060,7 +1080,7 @@ _NOT_OBTAINED = re.compile(
 )
 _HOLDS = re.compile(
     r"\b(?:j'ai|jai|n'ai|ik heb|k heb|heb ik|mon diplome|mijn diploma|je suis diplomee?|ik ben gediplomeerd"
-    r"|titulaire|behaald|gehaald|afgestudeerd|obtenu|pas diplomee?)\b"
+    r"|titulaire|behaald|gehaald|afgestudeerd|obtenu|pas diplomee?|avec|met)\b"
 )
 
 

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
+from bot.actions.about_course import question_about_the_course
 from bot.actions.catalogue import open_catalogue, search_courses, user_language, utter_with_contact
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import course_button
@@ -138,6 +139,15 @@ def answer_the_pick(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
     return action.run(dispatcher, tracker, domain)
 
 
+def about_the_course(tracker: Tracker, unclear: bool = True) -> Optional[Action]:
+    """The action that answers a message about the course in context ("c'est en ligne ?" after
+    an answer about a course), or None (`about_course.question_about_the_course`)."""
+    try:
+        return question_about_the_course(tracker, open_catalogue(), unclear=unclear)
+    except CatalogueUnavailable:
+        return None
+
+
 def asks_a_detail_of_a_named_course(tracker: Tracker) -> bool:
     """Whether an unclear message names one course and a detail of it ("hoe goed moet mijn Engels
     zijn voor de opleiding ethical hacking?"): the course and the detail say what it asks."""
@@ -166,6 +176,9 @@ class ActionSuggestIntents(Action):
             return answer_the_pick(dispatcher, tracker, domain)
         if asks_a_detail_of_a_named_course(tracker):
             return ActionCourseDetail().run(dispatcher, tracker, domain)
+        about_course = about_the_course(tracker)
+        if about_course:
+            return about_course.run(dispatcher, tracker, domain)
         if previous_user_intent(tracker) == FALLBACK_INTENT:
             utter_with_contact(dispatcher, language, "utter_still_not_understood")
             return []
@@ -213,10 +226,15 @@ class ActionOutOfScope(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Answers about a course picked from the list just shown; else sends the courses the
-        message names, or that it can't answer here and whom to ask."""
+        """Answers about a course picked from the list just shown, or a question about a rule or
+        the level of the course in context; else sends the courses the message names, or that it
+        can't answer here and whom to ask."""
         if picks_from_the_list(tracker):
             return answer_the_pick(dispatcher, tracker, domain)
+        about_course = about_the_course(tracker, unclear=False)
+        if about_course:
+            # "Faut habiter à Bruxelles ?" after an answer about a course: its residence rule.
+            return about_course.run(dispatcher, tracker, domain)
         language = user_language(tracker)
         if not offer_courses_named(dispatcher, tracker, language, as_written=True):
             utter_with_contact(dispatcher, language, "utter_out_of_scope")

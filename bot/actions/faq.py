@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
+from bot.actions.about_course import question_about_the_course
 from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
 from bot.actions.course_details import detail_answer
 from bot.actions.courses import offer_similar_courses, say_if_full_or_closed
@@ -27,6 +28,10 @@ class ActionAnswerFaq(CatalogueAction):
         """Sends the course's own answer on a course detail (cost, certificate, place) when a
         course is named or under discussion and its record has it; else the hub's text for the
         topic, or how to reach the hub when there is none."""
+        about_course = question_about_the_course(tracker, catalogue)
+        if about_course:
+            # "Il faut un diplôme ?" after an answer about a course: its own rule, not equivalences.
+            return about_course.run(dispatcher, tracker, domain)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
         topic = intent[len(FAQ_INTENT_PREFIX):] if intent.startswith(FAQ_INTENT_PREFIX) else None
         entry = catalogue.faq(topic) if topic else None

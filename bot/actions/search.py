@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
 from bot.actions import course_search
+from bot.actions.about_course import question_about_the_course
 from bot.actions.catalogue import CatalogueAction, staleness_note
 from bot.actions.courses import (
     PAGE_SIZE,
@@ -127,6 +128,10 @@ class ActionSearchCourses(CatalogueAction):
         One course found becomes the course under discussion; a list of several clears it, so
         that a follow-up question ("c'est quand ?") asks which of them is meant.
         """
+        about_course = question_about_the_course(tracker, catalogue)
+        if about_course:
+            # "C'est pour les débutants ?" after an answer about a course asks its level.
+            return about_course.run(dispatcher, tracker, domain)
         request = search_request(tracker)
         if not request["words"] and not request["filters"]:
             dispatcher.utter_message(response="utter_ask_search_topic")
