@@ -18,7 +18,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
-DEFAULT_DB_PATH = Path("var") / "registrations.db"
+from registrations.config import REPO_ROOT
+
+# Under the checkout, not the current directory: the bot, the sender and the staff CLI find the same
+# file wherever they are started from (as OUTBOX_DIR and the bot's CATALOGUE_DB do).
+DEFAULT_DB_PATH = REPO_ROOT / "var" / "registrations.db"
 LANGUAGES = ("fr", "nl")
 SESSION_STATUSES = ("scheduled", "cancelled")
 REGISTRATION_STATUSES = ("confirmed", "waiting", "cancelled", "erased")
@@ -539,7 +543,7 @@ class RegistrationStore(abc.ABC):
 
 
 def default_db_path() -> Path:
-    """Where registrations live: `REGISTRATIONS_DB`, else `var/registrations.db` under the current directory."""
+    """Where registrations live: `REGISTRATIONS_DB`, else `var/registrations.db` under the checkout."""
     return Path(os.environ.get("REGISTRATIONS_DB") or DEFAULT_DB_PATH)
 
 
@@ -548,7 +552,7 @@ def open_store(path: Union[str, Path, None] = None, *, webhook_events: Optional[
     """The registrations store configured for this process.
 
     Args:
-        path: the database; default `REGISTRATIONS_DB`, else `var/registrations.db`. Its folder is
+        path: the database; default `REGISTRATIONS_DB`, else `<checkout>/var/registrations.db`. Its folder is
             created if needed.
         webhook_events: whether to enqueue a webhook row per event for the hub's backend; default:
             whether `REGISTRATIONS_WEBHOOK_URL` is set.

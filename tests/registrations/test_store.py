@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
+import registrations
 from registrations import codes
 from registrations.sqlite_store import SCHEMA_VERSION, SQLiteRegistrationStore, migrate
 from registrations.store import (
-    InvalidRequest, NotFound, Person, SchemaTooNew, StoreUnavailable, WrongEmail, open_store,
+    InvalidRequest, NotFound, Person, SchemaTooNew, StoreUnavailable, WrongEmail, default_db_path, open_store,
 )
 
 
@@ -70,12 +72,13 @@ def test_open_store_reads_its_path_and_webhook_setting_from_the_environment(tmp_
     assert [row["event"] for row in outbox_rows(path, kind="webhook")] == ["booking_confirmed"]
 
 
-def test_open_store_defaults_to_var_registrations_db(tmp_path, monkeypatch):
+def test_the_default_database_is_var_registrations_db_under_the_checkout_wherever_one_starts(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("REGISTRATIONS_DB", raising=False)
-    with open_store() as store:
-        assert store.path.resolve() == (tmp_path / "var" / "registrations.db").resolve()
-    assert (tmp_path / "var" / "registrations.db").exists()
+    checkout = Path(registrations.__file__).resolve().parents[1]
+    assert default_db_path() == checkout / "var" / "registrations.db"
+    monkeypatch.setenv("REGISTRATIONS_DB", str(tmp_path / "elsewhere.db"))
+    assert default_db_path() == tmp_path / "elsewhere.db"
 
 
 def test_open_store_says_postgresql_is_not_there_yet():
