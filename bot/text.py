@@ -549,3 +549,26 @@ def ordinal_picked(text: str) -> Optional[int]:
     words = re.findall(r"\w+", folded)
     picked = [ORDINALS[w] for w in words if w in ORDINALS]
     return picked[0] if len(picked) == 1 else None
+
+
+# Words around an ordinal that still only pick ("et la première ?", "ok, de tweede graag").
+_PICK_FILLERS = frozenset({
+    "et", "en", "la", "le", "de", "het", "die", "celle", "celui", "ok", "oke", "okay", "alors", "dan", "euh", "eh",
+    "plutot", "liever", "graag", "svp", "stp", "please", "aub", "alsjeblieft", "nummer", "numero", "nr", "no",
+    "formation", "opleiding", "cursus", "je", "prends", "ik", "neem", "choisis", "kies", "ci", "ca", "dat", "is",
+    "c", "est", "moi", "mij", "voor", "pour", "oui", "ja", "bon", "goed", "merci", "dank", "u",
+})
+
+
+def only_picks(text: str) -> bool:
+    """Whether a message does nothing but pick a place in a list: one ordinal ("la première", "de
+    tweede?", "la 1ère", "nummer 2", "de laatste") and filler words, at most five words. A bare
+    number is not one (it may answer a question: an age, a choice in a form)."""
+    folded = fold(text or "")
+    words = re.findall(r"\w+", folded.replace("'", " "))
+    if not words or len(words) > 5 or ordinal_picked(text) is None:
+        return False
+    if len(words) == 1 and words[0].isdigit():
+        return False
+    rest = [w for w in words if w not in ORDINALS and w not in _PICK_FILLERS and not w.isdigit()]
+    return not rest

@@ -306,6 +306,7 @@ FACTS = [
     ("mag ik dat doen als ik 45 ben?", {AGE: 45}),
     ("en als ik geen diploma heb?", {DIP: "none"}),
     ("en met een bachelor?", {DIP: "bachelor"}),
+    ("k heb gene diploma, mag ik digitale basisvaardigheden doen?", {DIP: "none"}),
     ("als ik 18 word, mag ik dan?", {}),
     # Dutch
     ("ik ben 17", {AGE: 17}),

@@ -111,11 +111,13 @@ def _digits_for_number_words(text: str) -> str:
     return pattern.sub(lambda m: str(table[re.sub(r"[\s-]+", " ", m.group(0))]), text)
 
 
-# Flemish tussentaal and chat shorthand, as standard Dutch: "k zen 17", "kben ni ingeschreven".
+# Flemish tussentaal and chat shorthand, as standard Dutch: "k zen 17", "kben ni ingeschreven",
+# "k heb gene diploma".
 _TUSSENTAAL = (
     (re.compile(r"\b(?:kzen|kben|kbn)\b"), "k ben"),
     (re.compile(r"\b(ik|k) (?:zen|zijn|ben ik)\b"), r"\1 ben"),
     (re.compile(r"\bnie\b"), "niet"),
+    (re.compile(r"\b(?:gene|genen|gen)\b"), "geen"),
     (re.compile(r"\bkwoon\b"), "k woon"),
 )
 # A statement whose subject chat leaves out, at the start of a message: "woon in Molenbeek",
