@@ -33,7 +33,7 @@ help:
 	@echo "make run    - set up, train if needed, sync the demo catalogue, start the assistant"
 	@echo "make test   - set up, then every check: data validation, pytest, conversation tests"
 	@echo "make eval   - NLU evaluation on the held-out test set, then whole conversations on an unseen catalogue (reports in results/)"
-	@echo "make bench  - benchmarks (catalogue sync, NLU latency)"
+	@echo "make bench  - benchmarks (catalogue sync, NLU latency, registrations)"
 
 setup: $(VENV)/.installed
 
@@ -94,6 +94,7 @@ bench: $(MODEL)
 	$(BIN)/python bench/bench_sync.py
 	$(BIN)/python bench/bench_nlu_latency.py --model $(MODEL)
 	$(BIN)/python bench/bench_long_messages.py --model $(MODEL)
+	$(BIN)/python bench/bench_registrations.py
 
 # A database goes with its WAL files: a -wal left behind could be read into a new database of that name.
 clean:
