@@ -1,4 +1,4 @@
-"""The `registrations` command for staff: sessions and bookings, exports, cancels, the outbox and its sender, erasure."""
+"""The `registrations` command for staff: sessions and bookings, exports, cancels, the outbox, its sender, erasure."""
 
 from __future__ import annotations
 
@@ -97,7 +97,8 @@ def _config() -> RegistrationsConfig:
         raise CommandFailed(str(error), EXIT_CONFIG) from error
 
 
-def _open(settings: Settings, *, create: bool = False, config: Optional[RegistrationsConfig] = None) -> RegistrationStore:
+def _open(settings: Settings, *, create: bool = False,
+          config: Optional[RegistrationsConfig] = None) -> RegistrationStore:
     """The store; a missing file is an error unless `create` (a mistyped --db must not look empty)."""
     if not create and not settings.db_path.exists():
         raise CommandFailed(

@@ -91,7 +91,7 @@ def reminder_time(info_session) -> datetime:
 
 
 def test_a_booking_is_mailed_once_and_its_reminder_the_day_before(mail_store, smtp_server, db_path, outbox_rows,
-                                                                 caplog, make_session, make_person):
+        caplog, make_session, make_person):
     caplog.set_level(logging.INFO)
     transports = smtp_transports(smtp_server.port)
     info_session = make_session()
@@ -112,7 +112,7 @@ def test_a_booking_is_mailed_once_and_its_reminder_the_day_before(mail_store, sm
 
 
 def test_with_the_mail_server_down_the_booking_is_kept_and_mailed_once_when_it_is_back(mail_store, db_path,
-                                                                                      outbox_rows, caplog, make_session, make_person):
+        outbox_rows, caplog, make_session, make_person):
     caplog.set_level(logging.INFO)
     port = free_port()  # nothing listens there yet
     transports = smtp_transports(port)
@@ -141,7 +141,7 @@ def test_with_the_mail_server_down_the_booking_is_kept_and_mailed_once_when_it_i
 
 
 def test_a_recipient_the_server_refuses_for_good_is_given_up_without_quoting_the_address(mail_store, smtp_server,
-                                                                                        db_path, outbox_rows, make_session, make_person):
+        db_path, outbox_rows, make_session, make_person):
     smtp_server.refuse["person1@example.org"] = "550 5.1.1 <person1@example.org>: no such user"
     mail_store.book(make_session(), make_person(1), now=NOW)
     mail_store.book(make_session(), make_person(2), now=NOW)
@@ -153,8 +153,8 @@ def test_a_recipient_the_server_refuses_for_good_is_given_up_without_quoting_the
     assert recipients(smtp_server) == ["person2@example.org"]
 
 
-def test_an_unexpected_fault_in_a_transport_is_retried_and_recorded_by_its_type_only(mail_store, db_path,
-                                                                                     outbox_rows, tmp_path, make_session, make_person):
+def test_an_unexpected_fault_in_a_transport_is_retried_and_recorded_by_its_type_only(mail_store, db_path, outbox_rows,
+        tmp_path, make_session, make_person):
     class FaultyFiles(EmlFileTransport):
         def deliver(self, item):
             raise RuntimeError(f"cannot render for {item.payload['person']['email']}")
@@ -168,7 +168,8 @@ def test_an_unexpected_fault_in_a_transport_is_retried_and_recorded_by_its_type_
     assert_no_personal_data(row["last_error"])
 
 
-def test_a_row_erased_while_it_was_being_delivered_is_counted_as_skipped(mail_store, db_path, outbox_rows, tmp_path, make_session, make_person):
+def test_a_row_erased_while_it_was_being_delivered_is_counted_as_skipped(mail_store, db_path, outbox_rows, tmp_path,
+        make_session, make_person):
     class ErasedMeanwhile(EmlFileTransport):
         """Staff run `registrations forget` while the mail is on its way."""
 
@@ -209,7 +210,8 @@ def test_the_lease_outlasts_the_slowest_smtp_delivery():
 # --- Reminders ----------------------------------------------------------------------------------
 
 
-def test_a_reminder_whose_session_has_started_is_given_up_not_sent_late(mail_store, db_path, outbox_rows, tmp_path, make_session, make_person):
+def test_a_reminder_whose_session_has_started_is_given_up_not_sent_late(mail_store, db_path, outbox_rows, tmp_path,
+        make_session, make_person):
     info_session = make_session()
     mail_store.book(info_session, make_person(1), now=NOW)
     outbox = tmp_path / "outbox"
@@ -229,7 +231,7 @@ def test_a_reminder_whose_session_has_started_is_given_up_not_sent_late(mail_sto
 
 
 def test_a_webhook_answering_500_then_200_gets_each_event_once_signed(store, db_path, webhook_server, outbox_rows,
-                                                                     tmp_path, make_session, make_person):
+        tmp_path, make_session, make_person):
     webhook_server.statuses = [500, 200]
     webhook_server.start()
     config = RegistrationsConfig(outbox_dir=tmp_path / "outbox", webhook_url=webhook_server.url, webhook_secret=SECRET)
@@ -257,7 +259,7 @@ def test_a_webhook_answering_500_then_200_gets_each_event_once_signed(store, db_
 
 
 def test_webhook_rows_without_a_webhook_configured_are_kept_and_the_fault_recorded(store, db_path, outbox_rows,
-                                                                                 webhook_server, tmp_path, caplog, make_session, make_person):
+        webhook_server, tmp_path, caplog, make_session, make_person):
     caplog.set_level(logging.INFO)
     emails_only = transports_from_config(RegistrationsConfig(outbox_dir=tmp_path / "outbox"))
     store.book(make_session(), make_person(1), now=NOW)
@@ -281,7 +283,8 @@ def test_webhook_rows_without_a_webhook_configured_are_kept_and_the_fault_record
 # --- The loop -----------------------------------------------------------------------------------
 
 
-def test_the_loop_survives_a_locked_database_and_sends_once_it_is_free(db_path, smtp_server, caplog, make_session, make_person):
+def test_the_loop_survives_a_locked_database_and_sends_once_it_is_free(db_path, smtp_server, caplog, make_session,
+        make_person):
     caplog.set_level(logging.INFO)
     with SQLiteRegistrationStore(db_path) as booking_store:
         booking_store.book(make_session(), make_person(1))  # now: the sessions are weeks ahead of NOW only
