@@ -108,8 +108,9 @@ class EmailCheck:
     """What `check_email` made of a typed address.
 
     Attributes:
-        normalised: the address to store (domain in lower case, Unicode normalised), or None when it
-            cannot be used.
+        normalised: the address to store, or None when it cannot be used: the domain in lower case,
+            an internationalised one in its ASCII form ("amina@xn--universit-j4a.be"), which every
+            mail server accepts (without SMTPUTF8, a server may refuse "amina@université.be").
         suggestion: a likely intended address to offer ("amina@gmail.com" for "amina@gmial.com"), or
             None. It may come with a usable `normalised` (a typo that is still an address) or
             with a problem ("unknown_tld", "missing_tld").
@@ -194,20 +195,20 @@ def check_email(text: str) -> EmailCheck:
         corrected = _validated(f"{local}@{_likely_domain(fixed) or fixed}")
         if isinstance(corrected, str):
             return EmailCheck(None, None, corrected)
-        return EmailCheck(None, corrected.normalized, "unknown_tld")
+        return EmailCheck(None, corrected.ascii_email, "unknown_tld")
     valid = _validated(candidate)
     if isinstance(valid, str):
         suggestion = None
         if valid == "missing_tld":
             provider = _only_provider_named(domain)
             checked = _validated(f"{local}@{provider}") if provider else None
-            suggestion = None if checked is None or isinstance(checked, str) else checked.normalized
+            suggestion = None if checked is None or isinstance(checked, str) else checked.ascii_email
         return EmailCheck(None, suggestion, valid)
     likely = _likely_domain(valid.domain)
     if standing == "among_words":
         # The words before may belong to the address: it is offered for confirmation, not taken.
         return EmailCheck(None, f"{valid.local_part}@{likely or valid.domain}", "extra_words")
-    return EmailCheck(valid.normalized, f"{valid.local_part}@{likely}" if likely else None, None)
+    return EmailCheck(valid.ascii_email, f"{valid.local_part}@{likely}" if likely else None, None)
 
 
 def _validated(address: str):
