@@ -207,7 +207,7 @@ def check_email(text: str) -> EmailCheck:
     likely = _likely_domain(valid.domain)
     if standing == "among_words":
         # The words before may belong to the address: it is offered for confirmation, not taken.
-        return EmailCheck(None, f"{valid.local_part}@{likely or valid.domain}", "extra_words")
+        return EmailCheck(None, f"{valid.local_part}@{likely or valid.ascii_domain}", "extra_words")
     return EmailCheck(valid.ascii_email, f"{valid.local_part}@{likely}" if likely else None, None)
 
 

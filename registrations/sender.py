@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Dict, FrozenSet, Mapping, Optional
 
-from registrations.delivery import DeliveryError, SmtpTransport, Transport, WebhookTransport, item_label, retry_at
+from registrations.delivery import (
+    DeliveryError, EmlFileTransport, SmtpTransport, Transport, WebhookTransport, item_label, retry_at,
+)
 from registrations.sqlite_store import scrub_error
 from registrations.store import OutboxItem, RegistrationStore
 
@@ -155,6 +157,10 @@ def _deliver(store: RegistrationStore, transports: Mapping[str, Transport], item
         return _failed(store, item, DeliveryError(f"{item_label(item)}: unexpected {type(error).__name__} "
                                                   f"in the {item.kind} transport"), label, clock())
     if not store.outbox_sent(item.id, clock()):
+        if isinstance(transport, EmlFileTransport):
+            # `forget` ran while the file was being written, after it had deleted the person's files:
+            # this one must go too, it holds their name and address.
+            transport.path_for(item.idempotency_key).unlink(missing_ok=True)
         logger.info("%s: delivered, but the row was erased meanwhile", label)
         return "skipped"
     return "sent"

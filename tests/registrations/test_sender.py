@@ -180,6 +180,7 @@ def test_a_row_erased_while_it_was_being_delivered_is_counted_as_skipped(mail_st
     mail_store.book(make_session(), make_person(1), now=NOW)
     assert send_due(mail_store, {"email": ErasedMeanwhile(tmp_path / "outbox")}, now=NOW) == SendReport(skipped=1)
     assert outbox_rows(db_path) == []
+    assert list((tmp_path / "outbox").iterdir()) == []  # the file written meanwhile went with the person
 
 
 def test_two_senders_on_one_database_deliver_each_message_once(db_path, smtp_server, make_session, make_person):
