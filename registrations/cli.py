@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
@@ -118,6 +118,14 @@ def _local(moment: Optional[str]) -> str:
         return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return moment
+
+
+def _day(moment: str) -> date:
+    """The Brussels date of an ISO time (a session stays listed on its own day)."""
+    try:
+        return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(BRUSSELS).date()
+    except ValueError:
+        return date.max  # unreadable: shown rather than hidden
 
 
 def _title(titles: Dict[str, str]) -> str:
@@ -240,9 +248,10 @@ def cli(ctx: click.Context, db_path: Optional[Path]):
 @session_option
 @click.option("--people", is_flag=True, help="Also list the registrations: reference, status, name, email.")
 @status_option
+@click.option("--past", is_flag=True, help="Also the sessions of earlier days (default: from today on).")
 @click.pass_obj
 def list_command(settings: Settings, course: Optional[str], session: Optional[str], people: bool,
-                 statuses: Tuple[str, ...]):
+                 statuses: Tuple[str, ...], past: bool):
     """Sessions with their seats taken, capacity, waiting list and flags.
 
     Flags: cancelled (by the feed), moved (new date; the old one is shown), missing_from_feed
@@ -255,19 +264,23 @@ def list_command(settings: Settings, course: Optional[str], session: Optional[st
         registrations list --course dh-data-analyst-27
         registrations list --session dh-data-analyst-27-is2 --people
         registrations list --people --status waiting
+        registrations list --past --course dh-data-analyst-27
     """
     if statuses and not people:
         raise click.UsageError("--status chooses the registrations shown by --people: add --people.")
     with _open(settings) as store:
         summaries = store.session_summaries(course_id=course)
         _check_session(summaries, session)
-        summaries = [summary for summary in summaries if session is None or summary.session_id == session]
+        today = datetime.now(BRUSSELS).date()
+        summaries = [summary for summary in summaries if session == summary.session_id
+                     or (session is None and (past or _day(summary.starts_at) >= today))]
         by_session: Dict[str, List[Registration]] = {}
         if people:
             for registration in _registrations(store, course=course, session=session, statuses=statuses or ACTIVE):
                 by_session.setdefault(registration.session_id, []).append(registration)
     if not summaries:
-        click.echo("No session yet: sessions appear once booked, or after `registrations sync-sessions`.")
+        click.echo("No session to show: sessions appear once booked or after `registrations sync-sessions`; "
+                   "--past shows those of earlier days.")
         return
     for summary in summaries:
         line = (f"{_local(summary.starts_at)}  {summary.session_id}  {_title(summary.course_title)}  "

@@ -506,3 +506,19 @@ def test_retention_anonymises_past_sessions_and_deletes_their_mail_files_and_con
     stored = everything_in(db_path)
     assert "person1@example.org" not in stored and "person2@example.org" in stored
     assert run("retention", "--days", "30", "--tracker-db", tracker).output.startswith("Anonymised 0 registrations")
+
+
+def test_the_database_comes_from_registrations_db_when_no_db_option_is_given(booked, db_path, env):
+    result = CliRunner(mix_stderr=False).invoke(cli, ["list"], env={"REGISTRATIONS_DB": str(db_path)})
+    assert result.exit_code == 0 and "seats 2/2  waiting 1" in result.output
+
+
+def test_list_shows_sessions_from_today_on_unless_past_ones_are_asked_for(run, db_path, session, person):
+    with SQLiteRegistrationStore(db_path) as store:
+        store.book(session(1, starts_at=days_ahead(-10), ends_at=None), person(1),
+                   now=datetime.now(timezone.utc) - timedelta(days=20))
+        store.book(session(2, starts_at=days_ahead(10), ends_at=None), person(2))
+    assert [line.split()[2] for line in run("list").output.splitlines()] == ["data-101-is2"]
+    assert [line.split()[2] for line in run("list", "--past").output.splitlines()] == ["data-101-is1", "data-101-is2"]
+    assert [line.split()[2] for line in run("list", "--session", "data-101-is1").output.splitlines()] == [
+        "data-101-is1"]
