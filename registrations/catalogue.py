@@ -12,7 +12,7 @@ import os
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import Any, List, Mapping, Optional, Union
 
 from catalogue_sync.db import NO_LONGER_IN_FEED
 from catalogue_sync.errors import CatalogueUnavailable
@@ -58,8 +58,8 @@ def sessions_from_catalogue(catalogue: Catalogue) -> List[Session]:
     try:
         conn.execute("BEGIN")
         rows = conn.execute(
-            """SELECT s.id, s.course_id, s.starts_at, s.starts_at_local, s.ends_at_local, s.language, s.format,
-                      s.location, s.capacity, s.status, s.cancel_reason, c.title_fr, c.title_nl
+            """SELECT s.id, s.course_id, s.starts_at, s.starts_at_local, s.ends_at, s.ends_at_local, s.language,
+                      s.format, s.location, s.capacity, s.status, s.cancel_reason, c.title_fr, c.title_nl
                FROM info_sessions s JOIN courses c ON c.id = s.course_id
                WHERE s.status = 'scheduled' OR coalesce(s.cancel_reason, '') != ?
                ORDER BY s.starts_at, s.id""",
@@ -69,24 +69,35 @@ def sessions_from_catalogue(catalogue: Catalogue) -> List[Session]:
         raise CatalogueUnavailable(f"cannot read the info sessions of the catalogue at {path}: {error}") from error
     finally:
         conn.close()
-    return [_session(row) for row in rows]
+    return [session_from_catalogue(dict(row), {"title_fr": row["title_fr"], "title_nl": row["title_nl"]})
+            for row in rows]
 
 
-def _session(row: sqlite3.Row) -> Session:
-    titles = {language: row[f"title_{language}"] for language in ("fr", "nl") if row[f"title_{language}"]}
+def session_from_catalogue(info_session: Mapping[str, Any], course: Mapping[str, Any]) -> Session:
+    """One catalogue info session as the store's Session: what the bot passes to `store.book`.
+
+    Args:
+        info_session: a session as the catalogue returns it (`Catalogue.next_info_sessions`: every
+            `info_sessions` column).
+        course: its course (`Catalogue.get_course`), for the French and Dutch titles.
+
+    Returns:
+        The Session, its times as the feed published them (with their UTC offset).
+    """
+    titles = {language: course.get(f"title_{language}") for language in ("fr", "nl")}
     return Session(
-        session_id=row["id"],
-        course_id=row["course_id"],
-        course_title=titles,
+        session_id=info_session["id"],
+        course_id=info_session["course_id"],
+        course_title={language: title for language, title in titles.items() if title},
         # The published time keeps its offset (what people are told); the UTC column is the fallback
         # for a catalogue written before the local column existed.
-        starts_at=row["starts_at_local"] or row["starts_at"],
-        ends_at=row["ends_at_local"],
-        location=row["location"],
-        format=row["format"],
-        language=row["language"],
-        capacity=max(0, int(row["capacity"] or 0)),
-        status="cancelled" if row["status"] == "cancelled" else "scheduled",
+        starts_at=info_session.get("starts_at_local") or info_session["starts_at"],
+        ends_at=info_session.get("ends_at_local") or info_session.get("ends_at"),
+        location=info_session.get("location"),
+        format=info_session.get("format"),
+        language=info_session.get("language"),
+        capacity=max(0, int(info_session.get("capacity") or 0)),
+        status="cancelled" if info_session.get("status") == "cancelled" else "scheduled",
     )
 
 

@@ -28,7 +28,7 @@ from mail_helpers import SENDER, SmtpSink, free_port
 import registrations
 from catalogue_sync.read import Catalogue
 from catalogue_sync.sync import sync_catalogue
-from registrations.catalogue import sessions_from_catalogue, sync_from_catalogue
+from registrations.catalogue import session_from_catalogue, sessions_from_catalogue, sync_from_catalogue
 from registrations.cli import EXPORT_COLUMNS, cli
 from registrations.sqlite_store import SQLiteRegistrationStore
 from registrations.store import Person
@@ -522,3 +522,14 @@ def test_list_shows_sessions_from_today_on_unless_past_ones_are_asked_for(run, d
     assert [line.split()[2] for line in run("list", "--past").output.splitlines()] == ["data-101-is1", "data-101-is2"]
     assert [line.split()[2] for line in run("list", "--session", "data-101-is1").output.splitlines()] == [
         "data-101-is1"]
+
+
+def test_a_session_the_bot_reads_from_the_catalogue_books_as_the_synced_one(feed, db_path, person):
+    feed.sync()
+    catalogue = Catalogue(feed.catalogue)
+    course_id = feed.data["courses"][0]["id"]
+    [coming] = catalogue.next_info_sessions(course_id, limit=1)
+    read_by_the_bot = session_from_catalogue(coming, catalogue.get_course(course_id))
+    assert read_by_the_bot in sessions_from_catalogue(catalogue)
+    with SQLiteRegistrationStore(db_path) as store:
+        assert store.book(read_by_the_bot, person(1)).outcome == "confirmed"
