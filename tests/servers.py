@@ -23,7 +23,8 @@ READY = "The assistant is ready."
 # What `make run` exports, and what a test must not inherit from the shell that runs it.
 MAKE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONPATH": str(REPO_ROOT)}
-NOT_INHERITED = ("RASA_API_TOKEN", "CORS_ORIGINS", "RASA_INTERFACE", "TRACKER_DB", "VAR_DIR")
+NOT_INHERITED = ("RASA_API_TOKEN", "CORS_ORIGINS", "RASA_INTERFACE", "TRACKER_DB", "VAR_DIR", "SMTP_HOST",
+                 "REGISTRATIONS_WEBHOOK_URL")
 
 
 def free_port() -> int:
@@ -173,7 +174,9 @@ def running_servers(catalogue_db: Path, workdir: Path, model: Path = MODEL, *,
     run_env.update(MAKE_ENV)
     run_env.update({"RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port), "VAR_DIR": str(workdir),
                     "MODEL": str(model), "BIN": str(VENV_BIN), "CATALOGUE_DB": str(catalogue_db),
-                    "TRACKER_DB": str(tracker_db)})
+                    "TRACKER_DB": str(tracker_db),
+                    # Bookings and the mails they write stay in the test's directory.
+                    "REGISTRATIONS_DB": str(workdir / "registrations.db"), "OUTBOX_DIR": str(workdir / "outbox")})
     if token:
         run_env["RASA_API_TOKEN"] = token
     run_env.update(env or {})

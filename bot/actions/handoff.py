@@ -26,17 +26,3 @@ class ActionHumanHandoff(Action):
         utter_with_contact(dispatcher, user_language(tracker), "utter_human_handoff")
         return []
 
-
-class ActionRegistrationContact(Action):
-    """Says who books or cancels a seat, until registration through the chat exists."""
-
-    def name(self) -> Text:
-        """The action's name in the domain."""
-        return "action_registration_contact"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        """Sends the team's contact details in the user's language."""
-        utter_with_contact(dispatcher, user_language(tracker), "utter_registration_by_contact")
-        return []
