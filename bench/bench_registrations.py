@@ -11,10 +11,10 @@ synchronous=FULL), 50 client processes book at once:
 both on one session (large capacity: every booking is a seat) and spread over 100 sessions.
 Targets from issue 15: >= 200 bookings/s, p95 <= 50 ms. Prints a table; asserts nothing.
 
-The REST-channel part (p95 of one whole registration conversation, 10 at a time) is not measured
-yet: the registration form does not exist in the bot. See `rest_conversation_benchmark`.
+Then, through the REST channel, the time of one whole registration conversation with 10 running at
+a time (`rest_conversation_benchmark`: starts the bot as `make run` does; `--no-rest` skips it).
 
-    python bench/bench_registrations.py [--clients 50] [--bookings 40] [--rate 200]
+    python bench/bench_registrations.py [--clients 50] [--bookings 40] [--rate 200] [--no-rest]
 """
 
 from __future__ import annotations
@@ -136,15 +136,54 @@ def percentile(values: List[float], share: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(round(share * len(ordered))) - 1))]
 
 
-def rest_conversation_benchmark() -> Optional[str]:
-    """The REST-channel part of the issue's benchmark: p95 of one whole registration conversation
-    (choose a session, names, email, phone, consent, confirm), 10 conversations at a time, through
-    the running bot (tests/servers.py starts it as `make run` does).
+def rest_conversation_benchmark(model: Path, concurrency: int = 10, rounds: int = 3) -> str:
+    """The REST-channel part of the issue's benchmark: the time of one whole registration
+    conversation (choose a session, consent, names, email, phone, confirm: 8 messages), with
+    `concurrency` conversations at a time, through the bot started as `make run` does (demo
+    catalogue, trained model, its own registrations store) on free loopback ports.
 
-    Not measured yet: the registration form does not exist in the bot. Returns the reason, which
-    the table prints; replace it with the measurement once the form is there.
+    Returns:
+        "p50 / p95 / max" of the conversations, and how many were booked.
     """
-    return "not measured yet: the bot has no registration form (issue 15, 'The conversation')"
+    import json
+    import subprocess
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
+    from catalogue_sync.read import Catalogue
+    from servers import running_servers
+
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        db = workdir / "catalogue.db"
+        subprocess.run([sys.executable, "-m", "catalogue_sync", "sync", "--demo", "--db", str(db)],
+                       check=False, capture_output=True, cwd=REPO_ROOT)
+        catalogue = Catalogue(db)
+        # One course per conversation in turn, each with a session of seats to spare.
+        courses = [c["id"] for c in catalogue.search_courses(limit=500)
+                   if c.get("status", "open") == "open" and catalogue.next_info_sessions(c["id"], limit=1)]
+        with running_servers(db, workdir, model=model) as servers:
+            servers.send("warm-up", "bonjour")
+
+            def conversation(number: int) -> float:
+                sender = f"bench-{number}-{uuid.uuid4().hex[:6]}"
+                course = courses[number % len(courses)]
+                begin = time.perf_counter()
+                replies = servers.send(sender, "/register_info_session" + json.dumps({"course_id": course}),
+                                       metadata={"language": "fr"})
+                session = next(b["payload"] for r in replies for b in r.get("buttons") or []
+                               if b["payload"].startswith("/inform"))
+                for text in (session, "oui", "Amina", "Bench", f"bench{number}@example.org", "non", "oui"):
+                    replies = servers.send(sender, text)
+                if not any("C'est fait" in (r.get("text") or "") for r in replies):
+                    raise AssertionError(f"conversation {number} was not booked: {replies}")
+                return time.perf_counter() - begin
+
+            with ThreadPoolExecutor(max_workers=concurrency) as pool:
+                durations = list(pool.map(conversation, range(concurrency * rounds)))
+    return (f"p50 {statistics.median(durations) * 1000:.0f} ms / p95 {percentile(durations, 0.95) * 1000:.0f} ms / "
+            f"max {max(durations) * 1000:.0f} ms over {len(durations)} conversations of 8 messages, all booked")
 
 
 def main() -> int:
@@ -152,6 +191,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50, help="concurrent client processes")
     parser.add_argument("--bookings", type=int, default=40, help="bookings per client and scenario")
     parser.add_argument("--rate", type=float, default=TARGET_RATE, help="offered bookings/s of the paced scenarios")
+    parser.add_argument("--model", type=Path, default=REPO_ROOT / "models" / "assistant.tar.gz",
+                        help="the trained model for the REST-channel part")
+    parser.add_argument("--no-rest", action="store_true", help="skip the REST-channel part (starts the bot)")
     args = parser.parse_args()
 
     scenarios = [
@@ -185,7 +227,9 @@ def main() -> int:
     print(f"\ntargets: >= {TARGET_RATE:g} bookings/s (as fast as they can), p95 <= {TARGET_P95 * 1000:g} ms "
           f"(at {args.rate:g}/s offered). A paced run's bookings/s is what was served from the first booking to "
           "the last one's answer: a little under the offered rate, as a Poisson stream's length varies.")
-    print(f"REST channel, whole registration conversation, 10 at a time: {rest_conversation_benchmark()}")
+    if not args.no_rest:
+        print(f"REST channel, whole registration conversation, 10 at a time: "
+              f"{rest_conversation_benchmark(args.model)}")
     return 1 if failed else 0
 
 

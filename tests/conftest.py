@@ -37,6 +37,8 @@ def catalogue_env(sample_catalogue_db, tmp_path, monkeypatch) -> Path:
     db_path = tmp_path / "catalogue.db"
     shutil.copy(sample_catalogue_db, db_path)
     monkeypatch.setenv("CATALOGUE_DB", str(db_path))
+    # The actions read seats left from the registrations store: the test's own, empty one.
+    monkeypatch.setenv("REGISTRATIONS_DB", str(tmp_path / "registrations.db"))
     return db_path
 
 

@@ -181,14 +181,24 @@ def test_past_sessions_are_not_listed(catalogue_env):
     assert len([line for line in texts(messages).splitlines() if line.startswith("- ")]) == 2
 
 
-def test_seats_left_count_active_registrations(catalogue_env):
-    with sqlite3.connect(catalogue_env) as db:
-        capacity = db.execute("select capacity from info_sessions where id = 'dh-webdev-fullstack-27-is1'").fetchone()[0]
-        db.executemany("insert into registrations (id, session_id, course_id, status) values (?, ?, ?, 'active')",
-                       [(f"r{i}", "dh-webdev-fullstack-27-is1", "dh-webdev-fullstack-27") for i in range(capacity)])
+def test_seats_left_count_the_bookings_of_the_registrations_store(catalogue_env, tmp_path, monkeypatch):
+    """The store is the system of record: a session it has filled shows as full."""
+    from bot.actions.catalogue import open_catalogue
+    from registrations.catalogue import session_from_catalogue
+    from registrations.store import Person, open_store
+
+    monkeypatch.setenv("REGISTRATIONS_DB", str(tmp_path / "registrations.db"))
+    catalogue = open_catalogue()
+    course = catalogue.get_course("dh-webdev-fullstack-27")
+    session = catalogue.next_info_sessions(course["id"], limit=1)[0]
+    with open_store() as store:
+        for i in range(session["capacity"]):
+            store.book(session_from_catalogue(session, course),
+                       Person(f"P{i}", "Test", f"p{i}@example.org", None, "fr"))
     messages, _ = sessions("dh-webdev-fullstack-27")
     first_line = texts(messages).splitlines()[1]
     assert first_line.endswith(render(DOMAIN, "utter_session_full", "fr"))
+    assert button_payloads(messages)[0] == '/register_info_session{"course_id": "dh-webdev-fullstack-27"}'
 
 
 def test_no_sessions_offers_alternatives_and_contact(catalogue_env):

@@ -15,7 +15,9 @@ import time
 import pytest
 from icalendar import Calendar
 
-from registrations.store import open_store
+from catalogue_sync.read import Catalogue
+from registrations.catalogue import session_from_catalogue
+from registrations.store import Person, open_store
 
 pytestmark = pytest.mark.rest
 
@@ -91,12 +93,12 @@ def booking_start(booking):
     return datetime.fromisoformat(booking.session.starts_at)
 
 
-def wait_for_mail(servers, reference, timeout=30.0):
-    """The .eml file the sender wrote for a booking's confirmation."""
+def wait_for_mail(servers, reference, event="booking_confirmed", timeout=30.0):
+    """The .eml file the sender wrote for an event of a booking."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for path in (servers.var_dir / "outbox").glob("*.eml"):
-            if reference in path.name and "confirmed" in path.name:
+            if reference in path.name and path.name.startswith(event):
                 return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         time.sleep(0.5)
     raise AssertionError(f"no confirmation mail for {reference} in {servers.var_dir / 'outbox'}")
@@ -161,3 +163,29 @@ def test_cancel_by_reference_and_email(servers, sender):
     assert all_text(replies).startswith(f"Geannuleerd: de inschrijving {reference}")
     with store(servers) as registrations:
         assert registrations.get(reference).status == "cancelled"
+
+
+def test_a_full_session_takes_the_waiting_list_and_a_freed_seat_goes_to_the_first(servers, sender):
+    catalogue = Catalogue(servers.catalogue_db)
+    course = catalogue.get_course(PYTHON_NL)
+    session = catalogue.next_info_sessions(PYTHON_NL, limit=3)[2]
+    with store(servers) as registrations:  # others took every seat, through another channel
+        others = [registrations.book(session_from_catalogue(session, course),
+                                     Person(f"P{i}", "Vol", f"vol{i}@example.org", None, "nl"))
+                  for i in range(session["capacity"])]
+    _, sessions = start(servers, sender, PYTHON_NL, "nl")
+    assert "volzet: wachtlijst" in sessions[2]["title"]
+    assert last_text(servers.send(sender, sessions[2]["payload"])).startswith("Deze sessie is volzet. Wil je op de wachtlijst?")
+    assert "Ga je akkoord?" in last_text(servers.send(sender, "/affirm"))
+    for answer in ("ja", "Nadia", "Benali", "nadia.benali@example.org"):
+        servers.send(sender, answer)
+    assert "wachtlijst" in last_text(servers.send(sender, "nee"))  # the summary says so
+    text = all_text(servers.send(sender, "ja"))
+    assert text.startswith("Je staat op de wachtlijst") and "op plaats 1" in text
+    reference = re.search(r"Je referentie: (\w{6})", text).group(1)
+    with store(servers) as registrations:
+        assert registrations.get(reference).status == "waiting"
+        registrations.cancel(others[0].reference, "vol0@example.org")
+        assert registrations.get(reference).status == "confirmed"
+    mail = wait_for_mail(servers, reference, event="promoted")
+    assert mail["To"].addresses[0].addr_spec == "nadia.benali@example.org"

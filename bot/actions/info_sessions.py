@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Dict, List, Text
 
 from rasa_sdk.events import EventType, SlotSet
@@ -17,6 +18,7 @@ from bot.actions.courses import (
     say_if_full_or_closed,
 )
 from bot.actions.formatting import format_session_time
+from bot.actions.registration import coming_sessions
 from bot.actions.texts import render
 
 SESSIONS_SHOWN = 3
@@ -60,11 +62,14 @@ class ActionInfoSessions(CatalogueAction):
             dispatcher.utter_message(response="utter_course_withdrawn", title=title)
             return [SlotSet("course_id", None)]
         unavailable = say_if_full_or_closed(dispatcher, course, language)
-        sessions = catalogue.next_info_sessions(course["id"], limit=SESSIONS_SHOWN)
+        # Seats left count the bookings of the registrations store, the system of record.
+        sessions = coming_sessions(catalogue, course["id"], limit=SESSIONS_SHOWN)
         if sessions:
             lines = [render(domain, "utter_sessions_intro", language, title=title)]
             lines += [session_line(domain, s, language) for s in sessions]
-            dispatcher.utter_message(text="\n".join(lines))
+            buttons = [] if unavailable else [{"title": render(domain, "utter_sessions_register_button", language),
+                                               "payload": "/register_info_session" + json.dumps({"course_id": course["id"]})}]
+            dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_no_sessions", title=title)
         if unavailable or not sessions:

@@ -143,10 +143,10 @@ def is_question(tracker: Tracker) -> bool:
 # --- Sessions: what the catalogue offers, and the seats the store has left ----------------------
 
 
-def coming_sessions(catalogue, course_id: str) -> List[Dict[str, Any]]:
+def coming_sessions(catalogue, course_id: str, limit: int = SESSIONS_OFFERED) -> List[Dict[str, Any]]:
     """The course's coming, scheduled info sessions (soonest first), each with `seats_left`: its
     capacity in the catalogue minus the seats confirmed in the registrations store."""
-    sessions = catalogue.next_info_sessions(course_id, limit=SESSIONS_OFFERED)
+    sessions = catalogue.next_info_sessions(course_id, limit=limit)
     try:
         with open_store() as store:
             booked = {s.session_id: s.confirmed for s in store.session_summaries(course_id)}
