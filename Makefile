@@ -68,6 +68,9 @@ catalogue: $(VENV)/.installed
 	  echo "Syncing the catalogue from $$CATALOGUE_SOURCE into $(CATALOGUE_DB)"; \
 	  $(BIN)/catalogue-sync sync "$$CATALOGUE_SOURCE" --db "$(CATALOGUE_DB)" || test $$? -eq 4; \
 	fi
+	@# Bookings follow the feed: a cancelled or moved session marks its registrations and mails them.
+	@$(BIN)/registrations sync-sessions --catalogue "$(CATALOGUE_DB)" > /dev/null || \
+	  echo "registrations sync-sessions failed: bookings do not know of this sync yet (see \`registrations sync-sessions --help\`)" >&2
 
 run: $(MODEL) catalogue
 	@scripts/run-assistant
