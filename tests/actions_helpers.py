@@ -44,3 +44,18 @@ def run_action(action, tracker: Tracker) -> Tuple[List[Dict[str, Any]], List[Dic
     if inspect.isawaitable(result):
         result = asyncio.run(result)
     return dispatcher.messages, result
+
+
+def read_by_user(messages: List[Dict[str, Any]], language: str) -> List[str]:
+    """What the user reads of an action's messages: plain texts, and domain responses rendered in
+    `language` with the values the action gave them."""
+    from bot.actions.texts import render
+
+    out = []
+    for message in messages:
+        if message.get("text"):
+            out.append(message["text"])
+        elif message.get("response"):
+            values = {k: v for k, v in message.items() if k not in ("response", "buttons", "template")}
+            out.append(render(DOMAIN, message["response"], language, **values))
+    return out

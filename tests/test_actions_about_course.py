@@ -5,28 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from actions_helpers import DOMAIN, make_tracker, run_action
+from actions_helpers import make_tracker, read_by_user, run_action
 from bot import text as words_of
 from bot.actions.eligibility import ActionEligibilityCorrection, ActionEligibilityStart
 from bot.actions.fallback import ActionOutOfScope, ActionSuggestIntents
 from bot.actions.faq import ActionAnswerFaq
 from bot.actions.search import ActionSearchCourses
-from bot.actions.texts import render
 
 SOC = "dh-soc-analyst-27"  # intermediate; registered, resident, 18+, French B2, English B1, CESS at least
 BASICS = "dh-digital-basics-27"  # beginner; no diploma above lower secondary
-
-
-def texts(messages, language):
-    """What the user reads: plain texts, and domain responses rendered with their values."""
-    out = []
-    for message in messages:
-        if message.get("text"):
-            out.append(message["text"])
-        elif message.get("response"):
-            values = {k: v for k, v in message.items() if k not in ("response", "buttons", "template")}
-            out.append(render(DOMAIN, message["response"], language, **values))
-    return out
 
 
 def ask(action, text, intent, language, course_id=SOC, **slots):
@@ -73,7 +60,7 @@ def test_a_rule_question_about_the_course_under_discussion_gets_its_rule(catalog
                                                                          text, expected):
     """Whatever the NLU made of it, then the offer to check the other conditions (not this one again)."""
     messages, _ = ask(action, text, intent, language)
-    said = texts(messages, language)
+    said = read_by_user(messages, language)
     assert said[0].startswith(expected)
     assert messages[-1]["response"] == "utter_eligibility_other_conditions"
     assert "diplôme" not in said[-1] and "diploma" not in said[-1]
@@ -87,14 +74,14 @@ def test_a_rule_question_about_the_course_under_discussion_gets_its_rule(catalog
 ])
 def test_each_kind_of_rule(catalogue_env, language, text, expected):
     messages, _ = ask(ActionAnswerFaq(), text, "faq_registration_process", language)
-    assert texts(messages, language)[0].startswith(expected)
+    assert read_by_user(messages, language)[0].startswith(expected)
 
 
 def test_a_rule_the_course_does_not_have_says_so_with_its_notes(catalogue_env):
     """"Digital basics" asks no minimum diploma: it is for people without the upper secondary one."""
     messages, _ = ask(ActionAnswerFaq(), "sans diplôme c'est possible ?", "faq_diploma_recognition", "fr",
                       course_id=BASICS)
-    said = texts(messages, "fr")[0]
+    said = read_by_user(messages, "fr")[0]
     assert "s'adresse aux personnes qui n'ont pas de diplôme plus élevé que" in said
     assert "Pour les personnes qui n'ont pas de diplôme de l'enseignement secondaire supérieur" in said
 
@@ -123,7 +110,7 @@ def test_without_a_course_in_context_the_faq_answers(catalogue_env, sample_feed)
 def test_the_level_of_the_course_under_discussion(catalogue_env, action, intent, language, text, expected):
     """With the course's notes on what one must know already."""
     messages, _ = ask(action, text, intent, language)
-    said = texts(messages, language)
+    said = read_by_user(messages, language)
     assert said[0].startswith(expected)
     assert "TCP/IP" in said[0]
 
@@ -145,4 +132,4 @@ def test_a_level_question_without_a_course_is_a_search(catalogue_env):
 def test_an_unclear_short_question_naming_a_detail_is_about_the_course_under_discussion(catalogue_env, language,
                                                                                       text, expected):
     messages, _ = ask(ActionSuggestIntents(), text, "nlu_fallback", language)
-    assert texts(messages, language)[0].startswith(expected)
+    assert read_by_user(messages, language)[0].startswith(expected)

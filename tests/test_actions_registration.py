@@ -7,14 +7,12 @@ a stop, a correction, the booking and the cancel in the store.
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
-from actions_helpers import DOMAIN, make_tracker, run_action
+from actions_helpers import make_tracker, read_by_user, run_action
 from bot.actions import registration as reg
 from bot.actions.catalogue import open_catalogue
-from bot.actions.texts import render
 from registrations.store import open_store
 
 JAVA = "dh-java-dev-27"  # three sessions: onsite, online, onsite
@@ -28,17 +26,6 @@ def store_env(catalogue_env, tmp_path, monkeypatch):
     monkeypatch.setenv("REGISTRATIONS_DB", str(path))
     monkeypatch.delenv("REGISTRATIONS_WEBHOOK_URL", raising=False)
     return path
-
-
-def said(messages, language):
-    out = []
-    for message in messages:
-        if message.get("text"):
-            out.append(message["text"])
-        elif message.get("response"):
-            values = {k: v for k, v in message.items() if k not in ("response", "buttons", "template")}
-            out.append(render(DOMAIN, message["response"], language, **values))
-    return out
 
 
 def slots_of(events):
@@ -128,7 +115,7 @@ def test_a_likely_typo_of_an_email_is_questioned_then_accepted(store_env):
 
 def test_an_invalid_email_gets_a_hint_and_the_question_again(store_env):
     messages, slots = validate("amina.gmail.com", "reg_email", language="nl", **EARLIER)
-    assert said(messages, "nl")[0].startswith("Dat e-mailadres lijkt niet geldig")
+    assert read_by_user(messages, "nl")[0].startswith("Dat e-mailadres lijkt niet geldig")
     assert slots["reg_email"] is None and slots["requested_slot"] == "reg_email"
 
 
@@ -199,7 +186,7 @@ def test_the_booking_is_in_the_store_and_the_details_leave_the_slots(store_env):
     session, messages, slots = book(store_env)
     assert messages[0]["response"] == "utter_reg_booked"
     reference = slots["reg_reference"]
-    assert reference and reference in said(messages, "fr")[0]
+    assert reference and reference in read_by_user(messages, "fr")[0]
     assert all(slots[name] is None for name in ("reg_first_name", "reg_last_name", "reg_email", "reg_phone"))
     with open_store(store_env) as store:
         booking = store.get(reference)
