@@ -7,7 +7,6 @@ a stop, a correction, the booking and the cancel in the store.
 
 from __future__ import annotations
 
-
 import pytest
 
 from actions_helpers import make_tracker, read_by_user, run_action
