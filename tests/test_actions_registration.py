@@ -7,6 +7,8 @@ a stop, a correction, the booking and the cancel in the store.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from actions_helpers import make_tracker, read_by_user, run_action
@@ -222,3 +224,48 @@ def test_the_cancel_start_reads_the_reference_and_email_it_is_given(store_env):
     tracker = make_tracker("annuler K7P2QX amina@example.org", intent="cancel_registration", slots={"language": "fr"})
     _, events = run_action(reg.ActionCancelStart(), tracker)
     assert slots_of(events) == {"cancel_reference": "K7P2QX", "cancel_email": "amina@example.org"}
+
+
+@pytest.mark.parametrize("text, change", [("changer de date K7P2QX", True), ("ik wil mijn inschrijving verplaatsen", True),
+                                          ("une autre séance svp", True), ("je veux m'inscrire", False),
+                                          ("annuler K7P2QX", False)])
+def test_a_change_of_date_in_both_languages(text, change):
+    assert reg.changes_date(text) is change
+
+
+def test_a_change_of_date_moves_the_booking_in_one_step(store_env):
+    _, _, slots = book(store_env)
+    reference = slots["reg_reference"]
+    tracker = make_tracker(f"changer de date {reference}", intent="cancel_registration", slots={"language": "fr"})
+    messages, events = run_action(reg.ActionCancelStart(), tracker)  # the NLU may call it a cancel
+    assert messages[0]["response"] == "utter_reg_rebook_intro"
+    assert slots_of(events)["reg_rebook"] == reference and events[-1]["name"] == "registration_form"
+    # The form then asks only the new session and the email that proves the booking.
+    required = asyncio.run(reg.ValidateRegistrationForm().required_slots(
+        [], None, make_tracker("", slots={"reg_rebook": reference}), {}))
+    assert required == ["reg_session_id", "reg_email", "reg_confirmed"]
+    new = reg.coming_sessions(open_catalogue(), JAVA)[2]
+
+    def submit(email):
+        return run_action(reg.ActionRegistrationSubmit(), make_tracker("/affirm", intent="affirm", slots={
+            "language": "nl", "reg_course_id": JAVA, "reg_session_id": new["id"], "reg_rebook": reference,
+            "reg_email": email, "reg_confirmed": True}))
+
+    messages, _ = submit("someone@example.org")
+    assert messages[0]["response"] == "utter_cancel_wrong_email"
+    messages, events = submit("amina@example.org")
+    assert messages[0]["response"] == "utter_reg_rebooked"
+    moved = slots_of(events)["reg_reference"]
+    with open_store(store_env) as store:
+        assert store.get(reference).status == "cancelled"
+        assert (store.get(moved).status, store.get(moved).session_id) == ("confirmed", new["id"])
+
+
+def test_a_change_of_date_the_nlu_found_off_topic_is_one(store_env):
+    from bot.actions.fallback import ActionOutOfScope
+
+    _, _, slots = book(store_env)
+    tracker = make_tracker(f"je voudrais changer de date pour {slots['reg_reference']}", intent="out_of_scope",
+                           slots={"language": "fr"})
+    messages, events = run_action(ActionOutOfScope(), tracker)
+    assert messages[0]["response"] == "utter_reg_rebook_intro" and events[-1]["name"] == "registration_form"

@@ -189,3 +189,23 @@ def test_a_full_session_takes_the_waiting_list_and_a_freed_seat_goes_to_the_firs
         assert registrations.get(reference).status == "confirmed"
     mail = wait_for_mail(servers, reference, event="promoted")
     assert mail["To"].addresses[0].addr_spec == "nadia.benali@example.org"
+
+
+def test_a_change_of_date_in_one_step(servers, sender):
+    _, sessions = start(servers, sender, JAVA, "fr")
+    servers.send(sender, sessions[0]["payload"])
+    for answer in ("oui", "Karim", "Haddad", "karim.haddad@example.org", "non"):
+        servers.send(sender, answer)
+    first = re.search(r"Votre référence : (\w{6})", all_text(servers.send(sender, "oui"))).group(1)
+    replies = servers.send(sender, f"je voudrais changer de date pour {first}")
+    assert "Je change la date de votre inscription" in all_text(replies)
+    new_sessions = [b for b in buttons(replies) if b["payload"].startswith("/inform")]
+    assert last_text(servers.send(sender, new_sessions[2]["payload"])).startswith("Votre adresse e-mail ?")
+    assert "Je confirme le changement ?" in last_text(servers.send(sender, "karim.haddad@example.org"))
+    text = all_text(servers.send(sender, "oui"))
+    assert text.startswith("C'est fait : vous êtes inscrit·e à la séance du")
+    moved = re.search(r"Votre nouvelle référence : (\w{6})", text).group(1)
+    with store(servers) as registrations:
+        assert registrations.get(first).status == "cancelled"
+        assert (registrations.get(moved).status, registrations.get(moved).session_id) == (
+            "confirmed", new_sessions[2]["payload"].split('"')[3])

@@ -16,6 +16,7 @@ from bot.actions.catalogue import open_catalogue, search_courses, user_language,
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import course_button
 from bot.actions.info_sessions import ActionInfoSessions
+from bot.actions.registration import ActionRegistrationStart, changes_date, reference_in
 from bot.actions.texts import response_text
 from catalogue_sync.errors import CatalogueUnavailable
 
@@ -139,6 +140,13 @@ def answer_the_pick(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
     return action.run(dispatcher, tracker, domain)
 
 
+def moves_a_booking(tracker: Tracker) -> bool:
+    """Whether the message asks to move a booking it names, or the one just made ("je voudrais
+    changer de date pour K7P2QX"): the NLU, which has no such intent, may find it off topic."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return changes_date(text) and bool(reference_in(text) or tracker.get_slot("reg_reference"))
+
+
 def about_the_course(tracker: Tracker, unclear: bool = True) -> Optional[Action]:
     """The action that answers a message about the course in context ("c'est en ligne ?" after
     an answer about a course), or None (`about_course.question_about_the_course`)."""
@@ -174,6 +182,8 @@ class ActionSuggestIntents(Action):
         language = user_language(tracker)
         if picks_from_the_list(tracker):
             return answer_the_pick(dispatcher, tracker, domain)
+        if moves_a_booking(tracker):
+            return ActionRegistrationStart().run(dispatcher, tracker, domain)
         if asks_a_detail_of_a_named_course(tracker):
             return ActionCourseDetail().run(dispatcher, tracker, domain)
         about_course = about_the_course(tracker)
@@ -231,6 +241,8 @@ class ActionOutOfScope(Action):
         can't answer here and whom to ask."""
         if picks_from_the_list(tracker):
             return answer_the_pick(dispatcher, tracker, domain)
+        if moves_a_booking(tracker):
+            return ActionRegistrationStart().run(dispatcher, tracker, domain)
         about_course = about_the_course(tracker, unclear=False)
         if about_course:
             # "Faut habiter à Bruxelles ?" after an answer about a course: its residence rule.

@@ -57,7 +57,9 @@ SESSIONS_OFFERED = 5
 FORM_SLOTS = ["reg_session_id", "reg_waitlist", "reg_consent", "reg_first_name", "reg_last_name", "reg_email",
               "reg_phone", "reg_confirmed"]
 # Everything the form keeps about the person or the booking in progress: cleared when it ends.
-CLEARED_SLOTS = FORM_SLOTS + ["reg_email_suggestion", "reg_email_typed", "reg_stopped"]
+CLEARED_SLOTS = FORM_SLOTS + ["reg_email_suggestion", "reg_email_typed", "reg_stopped", "reg_rebook"]
+# A change of date asks only what it needs: the new session, and the email that proves the booking.
+REBOOK_SLOTS = ["reg_session_id", "reg_waitlist", "reg_email", "reg_confirmed"]
 # The phone was not given (optional): a value, so that the form does not ask again.
 NO_PHONE = "-"
 CHECKED_SLOT = "elig_checked_courses"
@@ -78,6 +80,11 @@ _FIELDS = (
     ("reg_session_id", r"\b(?:date|datum|seance|sessie|infosessie|jour|dag|heure|uur|moment|autre date"
                        r"|andere datum)\b"),
 )
+# A change of date of a booking ("changer de date K7P2QX", "ik wil mijn inschrijving verplaatsen").
+_CHANGE_DATE = re.compile(
+    r"\b(?:changer (?:de |la )?(?:date|seance|jour)|change (?:de |la )?date|deplacer|reporter|modifier la date"
+    r"|une autre (?:date|seance)|autre date|wijzigen|wijzig|verplaatsen|verplaats|andere datum|andere dag|omboeken"
+    r"|datum veranderen|datum wijzigen)\b")
 # Words of a question or a request the rules answer mid-form, not an answer.
 _QUESTION_INTENTS = {"search_courses", "ask_course_detail", "ask_info_session", "ask_eligibility", "help",
                      "human_handoff", "change_language", "out_of_scope", "bot_challenge"}
@@ -86,6 +93,11 @@ _QUESTION_INTENTS = {"search_courses", "ask_course_detail", "ask_info_session", 
 def stopping(text: str) -> bool:
     """Whether a message stops the registration ("laisse tomber", "stop", "laat maar", "toch niet")."""
     return bool(_STOP.search(fold(text or "").replace("’", "'").strip(" .!?")))
+
+
+def changes_date(text: str) -> bool:
+    """Whether a message asks to move a booking to another date."""
+    return bool(_CHANGE_DATE.search(fold(text or "").replace("'", " ")))
 
 
 def field_to_correct(text: str) -> Optional[str]:
@@ -222,7 +234,11 @@ class ActionRegistrationStart(CatalogueAction):
 
     def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
         """Picks the course; a full or closed course, or one without coming sessions, is said so
-        with what is still possible; else the form starts (with the session the button named)."""
+        with what is still possible; else the form starts (with the session the button named).
+        A change of date ("changer de date K7P2QX") starts it for the booking's course."""
+        text = latest_text(tracker)
+        if changes_date(text):
+            return self.change_of_date(dispatcher, tracker, domain, catalogue, language)
         course, candidates = resolve_course(tracker, catalogue)
         if course is None:
             if candidates:
@@ -258,6 +274,30 @@ class ActionRegistrationStart(CatalogueAction):
                 "title": render(domain, "utter_eligibility_check_button", language),
                 "payload": "/ask_eligibility" + json.dumps({"course_id": course["id"]})}])
         return events + [FollowupAction(FORM)]
+
+    @staticmethod
+    def change_of_date(dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
+        """The form for a new date of the booking the message names; without a reference, how to
+        give it."""
+        reference = reference_in(latest_text(tracker)) or tracker.get_slot("reg_reference")
+        if not reference:
+            dispatcher.utter_message(response="utter_reg_rebook_needs_reference")
+            return [FollowupAction(LISTEN)]
+        try:
+            with open_store() as store:
+                booking = store.get(reference)
+        except RegistrationError as error:
+            logger.error("Change of date without the store: %s", error)
+            utter_with_contact(dispatcher, language, "utter_reg_failed", catalogue)
+            return [FollowupAction(LISTEN)]
+        course = catalogue.get_course(booking.course_id) if booking and booking.active else None
+        if course is None:
+            dispatcher.utter_message(response="utter_cancel_not_found", reference=reference)
+            return [FollowupAction(LISTEN)]
+        dispatcher.utter_message(response="utter_reg_rebook_intro", reference=reference,
+                                 title=course_title(course, language))
+        return cleared() + [SlotSet("course_id", course["id"]), SlotSet("reg_course_id", course["id"]),
+                            SlotSet("reg_rebook", reference), FollowupAction(FORM)]
 
 
 # --- The questions whose text or buttons come from the catalogue or the answers -----------------
@@ -335,6 +375,15 @@ class ActionAskRegConfirmed(CatalogueAction):
             dispatcher.utter_message(response="utter_reg_session_gone")
             return [SlotSet("reg_session_id", None), SlotSet("requested_slot", "reg_session_id"),
                     FollowupAction(FORM)]
+        when, place = format_session_time(session["starts_at"], language), place_of(domain, session, language)
+        if tracker.get_slot("reg_rebook"):
+            dispatcher.utter_message(
+                response="utter_ask_reg_confirmed_rebook", reference=tracker.get_slot("reg_rebook"),
+                title=course_title(course, language), when=when, place=place,
+                buttons=[{"title": render(domain, "utter_reg_confirm_button", language), "payload": "/affirm"},
+                         {"title": render(domain, "utter_reg_fix_date", language),
+                          "payload": render(domain, "utter_reg_fix_date", language)}])
+            return []
         phone = tracker.get_slot("reg_phone")
         buttons = [{"title": render(domain, f"utter_reg_fix_{name}", language),
                     "payload": render(domain, f"utter_reg_fix_{name}", language)}
@@ -364,7 +413,7 @@ class ValidateRegistrationForm(FormValidationAction):
         """Nothing more once stopped or refused; the waiting-list question only for a full session."""
         if tracker.get_slot("reg_stopped") or tracker.get_slot("reg_consent") is False:
             return []
-        slots = list(FORM_SLOTS)
+        slots = list(REBOOK_SLOTS if tracker.get_slot("reg_rebook") else FORM_SLOTS)
         if not tracker.get_slot("reg_session_full"):
             slots.remove("reg_waitlist")
         return slots
@@ -563,6 +612,8 @@ class ActionRegistrationSubmit(CatalogueAction):
         if session is None:
             dispatcher.utter_message(response="utter_reg_session_gone")
             return cleared()
+        if tracker.get_slot("reg_rebook"):
+            return self.change_of_date(dispatcher, tracker, domain, catalogue, language, course, session)
         phone = tracker.get_slot("reg_phone")
         person = Person(first_name=tracker.get_slot("reg_first_name"), last_name=tracker.get_slot("reg_last_name"),
                         email=tracker.get_slot("reg_email"), phone=None if phone in (None, NO_PHONE) else phone,
@@ -595,6 +646,40 @@ class ActionRegistrationSubmit(CatalogueAction):
             dispatcher.utter_message(response="utter_reg_session_gone")
         return cleared() + [SlotSet("reg_reference", result.reference)]
 
+    @staticmethod
+    def change_of_date(dispatcher, tracker, domain, catalogue, language, course, session) -> List[EventType]:
+        """Moves the booking to the new session in one step (the store books the new seat and
+        cancels the old one at once, or changes nothing)."""
+        reference, email = tracker.get_slot("reg_rebook"), tracker.get_slot("reg_email")
+        try:
+            with open_store() as store:
+                result = store.rebook(reference, email, session_from_catalogue(session, course),
+                                      join_waiting_list=bool(tracker.get_slot("reg_waitlist")))
+        except RegistrationError as error:
+            response = {"NotFound": "utter_cancel_not_found", "WrongEmail": "utter_cancel_wrong_email"}.get(
+                type(error).__name__)
+            if response:
+                dispatcher.utter_message(response=response, reference=reference)
+            else:
+                logger.error("Change of date failed: %s", error)
+                utter_with_contact(dispatcher, language, "utter_reg_failed", catalogue)
+            return cleared()
+        booking = result.booking
+        values = {"title": course_title(course, language), "when": format_session_time(session["starts_at"], language),
+                  "place": place_of(domain, session, language), "reference": booking.reference or "",
+                  "previous": reference, "email": email, "position": booking.position or ""}
+        if result.outcome == "rebooked":
+            dispatcher.utter_message(response="utter_reg_rebooked", **values)
+        elif result.outcome == "waiting":
+            dispatcher.utter_message(response="utter_reg_rebooked_waiting", **values)
+        elif result.outcome == "already_booked":
+            dispatcher.utter_message(response="utter_reg_already_booked", **values)
+        elif result.outcome == "full":
+            dispatcher.utter_message(response="utter_reg_rebook_full", **values)
+        else:
+            dispatcher.utter_message(response="utter_reg_session_gone")
+        return cleared() + [SlotSet("reg_reference", booking.reference or reference)]
+
 
 # --- Cancelling: the reference and the email used ------------------------------------------------
 
@@ -622,6 +707,9 @@ class ActionCancelStart(Action):
 
     def run(self, dispatcher, tracker, domain) -> List[EventType]:
         text = latest_text(tracker)
+        if changes_date(text):
+            # "Annuler pour prendre une autre date": a change of date, in one step.
+            return ActionRegistrationStart().run(dispatcher, tracker, domain)
         # The address is a word of its own beside the reference: "annuler K7P2QX amina@example.org".
         address = re.search(r"[^\s,;:]+@[^\s,;:]+", text)
         email = check_email(address.group(0).rstrip(".!?")).normalised if address else None
