@@ -16,6 +16,9 @@ from bot import text as words_of
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.eligibility import ActionEligibilityStart
 
+# An unclear message longer than this is more than a detail question about the course in context.
+MAX_UNCLEAR_WORDS = 6
+
 
 def course_in_context(tracker: Tracker, catalogue) -> Optional[Dict[str, Any]]:
     """The course the latest message names, else the one under discussion; None when neither
@@ -47,6 +50,3 @@ def question_about_the_course(tracker: Tracker, catalogue, unclear: bool = False
         return None
     return ActionEligibilityStart() if kind else ActionCourseDetail()
 
-
-# An unclear message longer than this is more than a detail question about the course in context.
-MAX_UNCLEAR_WORDS = 6

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -344,8 +345,6 @@ class ActionAskRegConsent(Action):
 
 def retention_months() -> int:
     """How long a registration is kept after its session, in months (REGISTRATIONS_RETENTION_DAYS)."""
-    import os
-
     return max(1, round(int(os.environ.get("REGISTRATIONS_RETENTION_DAYS", "180")) / 30))
 
 
