@@ -307,6 +307,8 @@ FACTS = [
     ("en als ik geen diploma heb?", {DIP: "none"}),
     ("en met een bachelor?", {DIP: "bachelor"}),
     ("k heb gene diploma, mag ik digitale basisvaardigheden doen?", {DIP: "none"}),
+    ("mijn frans is goed genoeg denk ik, B1, kan ik java volgen?", {FR_LEVEL: "B1"}),
+    ("je parle bien français, B1", {FR_LEVEL: "B1"}),
     ("als ik 18 word, mag ik dan?", {}),
     # Dutch
     ("ik ben 17", {AGE: 17}),

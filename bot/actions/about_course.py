@@ -49,4 +49,3 @@ def question_about_the_course(tracker: Tracker, catalogue, unclear: bool = False
     if not (kind or level or detail) or course_in_context(tracker, catalogue) is None:
         return None
     return ActionEligibilityStart() if kind else ActionCourseDetail()
-

@@ -1017,6 +1017,7 @@ def stated_levels(text: Optional[str], context: bool = False) -> Dict[str, str]:
     if is_payload(text):
         return {}
     levels: Dict[str, str] = {}
+    spoken_of: List[str] = []  # the languages whose level the previous clause stated
     for clause in _clause_texts(normalize(text)):
         words = clause.split()
         native = [NATIVE_WORDS[w] for w in words if w in NATIVE_WORDS]
@@ -1026,7 +1027,14 @@ def stated_levels(text: Optional[str], context: bool = False) -> Dict[str, str]:
             continue
         languages = _languages_in(clause)
         if not languages:
+            codes = [m for m in _CEFR.finditer(clause)]
+            if spoken_of and len(codes) == 1 and len(words) <= 3:
+                # "mijn Frans is goed denk ik, B1": the code says more exactly what the words said.
+                for code in spoken_of:
+                    levels[LANGUAGE_SLOTS[code]] = f"{codes[0].group(1).upper()}{codes[0].group(2)}"
+            spoken_of = []
             continue
+        spoken_of = []
         if not context and (set(words) & _ABOUT_A_COURSE or not (set(words) & _FIRST_PERSON or len(words) <= 3)):
             continue
         said = _levels_in(clause)
@@ -1039,6 +1047,7 @@ def stated_levels(text: Optional[str], context: bool = False) -> Dict[str, str]:
             pairs = ((code, said[0][1]) for code in codes)
         for code, level in pairs:
             levels[LANGUAGE_SLOTS[code]] = level
+        spoken_of = codes
     return levels
 
 
