@@ -308,6 +308,14 @@ FACTS = [
     ("en met een bachelor?", {DIP: "bachelor"}),
     ("k heb gene diploma, mag ik digitale basisvaardigheden doen?", {DIP: "none"}),
     ("mijn frans is goed genoeg denk ik, B1, kan ik java volgen?", {FR_LEVEL: "B1"}),
+    # Registered, without naming where: as a jobseeker, unless a course or a session is named.
+    ("ik woon in Brussel maar ben niet ingeschreven, mag ik ethical hacking volgen?", {REG: False, RES: True}),
+    ("je ne suis pas inscrite", {REG: False}),
+    ("ik ben al ingeschreven", {REG: True}),
+    ("je suis inscrite à la séance de lundi", {}),
+    ("ik ben ingeschreven voor de infosessie", {}),
+    ("ik ben ingeschreven in de gemeente", {}),
+    ("mijn broer is ingeschreven", {}),
     ("je parle bien français, B1", {FR_LEVEL: "B1"}),
     ("als ik 18 word, mag ik dan?", {}),
     # Dutch

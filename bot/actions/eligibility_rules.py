@@ -754,6 +754,14 @@ _CONTEXT_JOBSEEKER = re.compile(
     r"\b(?:je suis|j'suis|chui|jsuis|ik ben|k ben)( (?:pas|plus|ne|niet|geen|nog niet|toujours|nog steeds|encore|bien|wel))* "
     r"(?:au chomage|chomeur|chomeuse|werkloos|sans emploi|zonder werk)\b"
 )
+# "Ik ben niet ingeschreven", "je ne suis pas inscrite": registered, without saying where, in a
+# clause that speaks of no course or session ("je suis inscrite à la séance de lundi" is a booking).
+_BARE_REGISTRATION = re.compile(
+    r"^(?!.*\b(?:seance|seances|session|sessie|infosessie|formation|formations|cours|opleiding|cursus|training"
+    r"|atelier|les|lessen|ecole|school|universiteit|universite|mutuelle|ziekenfonds|commune|gemeente)\b)"
+    r".*\b(?:suis|j'suis|chui|jsuis|ben)(?: \w+){0,3}? (?:inscrit|inscrite|ingeschreven)\b"
+    r"(?! (?:a|au|aux|pour|voor|aan|op|in|dans|sur)\b)"
+)
 _WILL_REGISTER = re.compile(
     r"\b(?:(?:vais|va|vas|compte|dois|doit|veux|voudrais|aller|faut) (?:m'|me |que je m')?inscrire|m'inscris"
     r"|(?:ga|moet|wil|zal) me (?:nog |eerst |morgen )?(?:laten )?inschrijven|schrijf me [a-z ]{0,20}in)\b"
@@ -798,14 +806,16 @@ def read_registered(text: Optional[str], context: bool = False, yes_no: bool = T
     said: List[Tuple[int, bool]] = []
     for clause_number, clause in enumerate(_clause_texts(normalized)):
         clause_offset = clause_number * 10000  # a position that keeps the clauses' order
-        if not context and not _JOBSEEKER.search(clause):
+        if not context and not _JOBSEEKER.search(clause) and not _BARE_REGISTRATION.search(clause):
             continue
         if _WILL_REGISTER.search(clause):
             said.append((clause_offset, False))
         for pattern in (_REGISTERED, _JOBSEEKER_STATEMENT) + ((_CONTEXT_JOBSEEKER,) if context else ()):
             for match in pattern.finditer(clause):
                 before = clause[:match.start()]
-                if _NOT_A_STATEMENT.search(before) or not (context or _I.search(before) or pattern is not _REGISTERED):
+                bare = _BARE_REGISTRATION.search(clause)
+                if _NOT_A_STATEMENT.search(before) or not (context or _I.search(before) or bare
+                                                           or pattern is not _REGISTERED):
                     continue
                 value = _clause_value(clause, match.end() if pattern is not _REGISTERED else match.start())
                 if value is not None:
