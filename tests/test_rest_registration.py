@@ -209,3 +209,42 @@ def test_a_change_of_date_in_one_step(servers, sender):
         assert registrations.get(first).status == "cancelled"
         assert (registrations.get(moved).status, registrations.get(moved).session_id) == (
             "confirmed", new_sessions[2]["payload"].split('"')[3])
+
+
+def test_the_other_language_and_no_personal_data_in_the_logs(servers, sender):
+    """The cases the other tests run in French, in Dutch (a likely typo, a correction, the
+    booking), and those run in Dutch, in French (a stop, a refused consent, a cancel); then the
+    logs of the bot, the action server and the sender hold no name, email or phone."""
+    _, sessions = start(servers, sender, PYTHON_NL, "nl")
+    servers.send(sender, sessions[1]["payload"])
+    servers.send(sender, "ja")
+    servers.send(sender, "Ilse")
+    servers.send(sender, "Vermeulen")
+    assert last_text(servers.send(sender, "ilse.vermeulen@hotmail.con")) == "Bedoel je ilse.vermeulen@hotmail.com?"
+    servers.send(sender, "ja")
+    assert "telefoon: +32485112233" in last_text(servers.send(sender, "0485 11 22 33"))
+    assert last_text(servers.send(sender, "het e-mailadres klopt niet")).startswith("Je e-mailadres?")
+    assert "e-mail: ilse.v@telenet.be" in last_text(servers.send(sender, "ilse.v@telenet.be"))
+    text = all_text(servers.send(sender, "ja"))
+    assert text.startswith("In orde! Je bent ingeschreven voor de infosessie")
+    reference = re.search(r"Je referentie: (\w{6})", text).group(1)
+    wait_for_mail(servers, reference)
+
+    french = sender + "-fr"
+    start(servers, french, JAVA, "fr")
+    servers.send(french, "la première")
+    servers.send(french, "oui")
+    servers.send(french, "Yasmine")
+    assert all_text(servers.send(french, "laisse tomber")).startswith("D'accord, j'arrête l'inscription")
+    start(servers, french, JAVA, "fr")
+    servers.send(french, "la première")
+    assert all_text(servers.send(french, "non")).startswith("C'est noté : je n'enregistre rien")
+    replies = servers.send(french, f"annuler mon inscription {reference}")
+    assert last_text(replies).startswith("Et l'adresse e-mail utilisée pour l'inscription ?")
+    assert all_text(servers.send(french, "ilse.v@telenet.be")).startswith(f"C'est annulé : l'inscription {reference}")
+
+    names = ("rasa.log", "actions.log", "sender.log")
+    assert all((servers.var_dir / name).exists() for name in names)
+    logs = "".join((servers.var_dir / name).read_text(errors="replace") for name in names)
+    for personal in ("Ilse", "Vermeulen", "ilse.v@telenet.be", "hotmail", "32485112233", "0485 11", "Yasmine"):
+        assert personal not in logs, personal
