@@ -141,6 +141,17 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
+def yes_or_no(tracker: Tracker) -> Optional[bool]:
+    """The answer to a yes/no question: a button's /affirm or /deny, else the words ("oui",
+    "nee, liever niet"); None when the message says neither."""
+    text = latest_text(tracker)
+    if text.startswith("/"):
+        said = {"affirm": True, "deny": False}.get(latest_intent(tracker))
+        if said is not None:
+            return said
+    return rules_of.read_yes_no(text)
+
+
 def is_question(tracker: Tracker) -> bool:
     """Whether the message asks something of its own ("c'est où ?", a FAQ, another language): the
     form steps aside, the rules answer it, then the form asks its question again."""
@@ -458,9 +469,7 @@ class ValidateRegistrationForm(FormValidationAction):
         if not self._asked(tracker, "reg_waitlist"):
             return {}
         text = latest_text(tracker)
-        said = {"affirm": True, "deny": False}.get(latest_intent(tracker)) if text.startswith("/") else None
-        if said is None:
-            said = rules_of.read_yes_no(text)
+        said = yes_or_no(tracker)
         if said is None and field_to_correct(text) == "reg_session_id":
             said = False
         if said is None:
@@ -474,9 +483,7 @@ class ValidateRegistrationForm(FormValidationAction):
         if not self._asked(tracker, "reg_consent"):
             return {}
         text = latest_text(tracker)
-        said = {"affirm": True, "deny": False}.get(latest_intent(tracker)) if text.startswith("/") else None
-        if said is None:
-            said = rules_of.read_yes_no(text)
+        said = yes_or_no(tracker)
         if said is None and re.search(r"\b(?:accepte|akkoord|d'accord|daccord|ok|oke|okay|goed|prima)\b", fold(text)):
             said = True
         if said is None:
@@ -510,8 +517,7 @@ class ValidateRegistrationForm(FormValidationAction):
         suggestion, typed = tracker.get_slot("reg_email_suggestion"), tracker.get_slot("reg_email_typed")
         if suggestion and "@" not in text:
             # The answer to "did you mean ...?": yes takes the suggestion, no keeps what was typed.
-            said = {"affirm": True, "deny": False}.get(latest_intent(tracker)) if text.startswith("/") else None
-            said = rules_of.read_yes_no(text) if said is None else said
+            said = yes_or_no(tracker)
             if said is not None:
                 chosen = suggestion if said else typed
                 if chosen:
@@ -567,9 +573,7 @@ class ValidateRegistrationForm(FormValidationAction):
             if fix == "reg_session_id":
                 return {"reg_session_id": None, "reg_session_full": None, "reg_waitlist": None, "reg_confirmed": None}
             return {fix: None, "reg_confirmed": None}
-        said = {"affirm": True, "deny": False}.get(latest_intent(tracker)) if text.startswith("/") else None
-        if said is None:
-            said = rules_of.read_yes_no(text)
+        said = yes_or_no(tracker)
         if said is None and re.search(r"\b(?:confirme|confirmer|bevestig|bevestigen|c'est bon|klopt|correct|juist)\b",
                                       fold(text)):
             said = True
