@@ -60,12 +60,12 @@ def out_of_fold(texts: List[str], intents: List[str], folds: int) -> List[Tuple[
     import numpy
     from sklearn.model_selection import StratifiedKFold
 
-    from bot.language import fold
     from bot.nlu.linear_intent_classifier import LinearIntentClassifier, build_pipeline
+    from bot.spelling import standard
 
     config = LinearIntentClassifier.get_default_config()
     labels = numpy.array(intents)
-    folded = [fold(t) for t in texts]
+    folded = [standard(t) for t in texts]  # as the classifier reads them (its language detected)
     predicted: List[Tuple[str, float]] = [("", 0.0)] * len(texts)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config["random_seed"])
     for number, (train, test) in enumerate(splitter.split(folded, labels), start=1):

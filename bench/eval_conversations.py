@@ -13,6 +13,7 @@ wrong answers never make it exit with an error (a setup that cannot run does).
     python -m bench.eval_conversations --model models/assistant.tar.gz
     python -m bench.eval_conversations --language nl
     python -m bench.eval_conversations --only fr-012 --only nl-040
+    python -m bench.eval_conversations --set tests/dev --out results/dev-conversations   # the development set
 
 The conversation files (see tests/eval/README.md): each turn has `user` (the message) and any of
 `all` (every string must appear), `any` (at least one must), `none` (none may), `one_of` (exactly
@@ -136,6 +137,17 @@ def check_turn(turn: Dict, messages: Sequence[Dict],
 # Conversation files
 # ---------------------------------------------------------------------------------------------
 
+def load_set_macros(conversations_dir: Path) -> Dict[str, List[str]]:
+    """The macros of a set: macros.yml, then any macros-*.yml of the same folder (one per author)."""
+    macros: Dict[str, List[str]] = {}
+    for path in sorted(conversations_dir.glob("macros*.yml")):
+        for name, value in load_macros(path).items():
+            if name in macros and macros[name] != value:
+                raise ConversationFileError(f"{path}: macro {name} is already defined differently; rename one.")
+            macros[name] = value
+    return macros
+
+
 def load_macros(path: Path = MACROS) -> Dict[str, List[str]]:
     """The named string lists that expectations refer to as "@name"."""
     macros = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -253,26 +265,26 @@ def play(conversation: Dict, language: str, send: Callable[[str, str, Optional[D
     return result
 
 
-def eval_feed(now: Optional[datetime] = None) -> Dict:
+def eval_feed(now: Optional[datetime] = None, catalogue: Path = CATALOGUE) -> Dict:
     """The evaluation catalogue with its dates moved forward by whole weeks, as the demo's are."""
     from catalogue_sync.demo_feed import shift_feed_dates, weeks_to_come
 
-    feed = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    feed = json.loads(catalogue.read_text(encoding="utf-8"))
     return shift_feed_dates(feed, weeks_to_come(feed, now or datetime.now(timezone.utc)))
 
 
-def sync_eval_catalogue(workdir: Path) -> Path:
+def sync_eval_catalogue(workdir: Path, catalogue: Path = CATALOGUE) -> Path:
     """Writes the moved evaluation feed in `workdir` and syncs it, with the real CLI, into a new catalogue there.
 
     Raises:
         RuntimeError: the sync rejected the feed or some of its records (the catalogue must be fixed).
     """
     feed_path, db = workdir / "eval-catalogue.json", workdir / "catalogue.db"
-    feed_path.write_text(json.dumps(eval_feed(), ensure_ascii=False, indent=1), encoding="utf-8")
+    feed_path.write_text(json.dumps(eval_feed(catalogue=catalogue), ensure_ascii=False, indent=1), encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "catalogue_sync", "sync", str(feed_path), "--db", str(db)],
                             check=False, capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     if result.returncode != 0:
-        raise RuntimeError(f"catalogue-sync of {CATALOGUE} exited with {result.returncode}: "
+        raise RuntimeError(f"catalogue-sync of {catalogue} exited with {result.returncode}: "
                            f"{(result.stdout + result.stderr).strip()}\nFix the evaluation catalogue.")
     return db
 
@@ -332,6 +344,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Runs the evaluation, prints the figures, writes the report; 0 whatever the answers were."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=REPO_ROOT / "models" / "assistant.tar.gz")
+    parser.add_argument("--set", type=Path, default=EVAL_DIR, dest="conversation_set",
+                        help="folder with catalogue.json and conversations/ (default: the held-out tests/eval; "
+                             "tests/dev is the development set, whose failures may be read)")
     parser.add_argument("--language", choices=LANGUAGES, action="append",
                         help="only this language (repeatable; default both)")
     parser.add_argument("--only", action="append", metavar="ID", help="only this conversation id (repeatable)")
@@ -340,10 +355,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="conversations played at a time (each one's turns stay in order)")
     args = parser.parse_args(argv)
 
-    macros = load_macros()
+    set_dir = args.conversation_set.resolve()
+    catalogue, conversations_dir = set_dir / "catalogue.json", set_dir / "conversations"
+    macros = load_set_macros(conversations_dir)
     work: List[tuple] = []
     for language in args.language or LANGUAGES:
-        for conversation in load_conversations(CONVERSATIONS_DIR / f"{language}.yml", macros):
+        for conversation in load_conversations(conversations_dir / f"{language}.yml", macros):
             if not args.only or conversation["id"] in args.only:
                 work.append((conversation, language))
     if not work:
@@ -361,7 +378,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="eval-conversations-") as tmp:
         workdir = Path(tmp)
-        db = sync_eval_catalogue(workdir)
+        db = sync_eval_catalogue(workdir, catalogue)
         with running_servers(db, workdir, model=args.model, api=False) as servers:
             ready = time.monotonic()
             with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
@@ -376,7 +393,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     report = {
         "model": str(args.model),
-        "catalogue": str(CATALOGUE.relative_to(REPO_ROOT)),
+        "catalogue": str(catalogue.relative_to(REPO_ROOT)) if catalogue.is_relative_to(REPO_ROOT) else str(catalogue),
         "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "summary": summary,
         "failures": [{"id": r.id, "language": r.language, "classes": r.classes, "failed_turns": r.failures,

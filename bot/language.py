@@ -30,10 +30,17 @@ MIN_LETTERS_ONE_WORD = 6
 # Courtesy words spaCy's stop lists lack but that tell the language at once, even alone.
 SIGNATURE_WORDS = {
     "fr": {"bonjour", "bonsoir", "salut", "coucou", "svp", "stp", "oui", "ouais", "non",
-           "accord", "revoir", "bjr", "slt", "cc", "mrc", "formation", "formations", "seance"},
+           "accord", "revoir", "bjr", "slt", "cc", "mrc", "formation", "formations", "seance",
+           # chat spellings (bot/spelling/fr.yml)
+           "cmb", "jsuis", "chui", "chuis", "koi", "kwa", "jpeux", "jveux", "jsp", "bcp", "tjr", "tjrs", "qd"},
     "nl": {"hallo", "hoi", "dag", "goeiedag", "goedendag", "goedemorgen", "goeiemorgen", "goedemiddag",
            "goedenavond", "dankjewel", "dankuwel", "bedankt", "alstublieft", "alsjeblieft", "aub", "ja",
-           "jawel", "nee", "neen", "doei", "opleiding", "opleidingen", "infosessie"},
+           "jawel", "nee", "neen", "doei", "opleiding", "opleidingen", "infosessie", "hoeveel", "hoelang",
+           "kost", "kosten",
+           # tussentaal and chat spellings (bot/spelling/nl.yml); "da" is no French word, whatever
+           # spaCy's French stop list says
+           "da", "goe", "nen", "hebde", "hedde", "zijde", "kunde", "kheb", "kzen", "kben", "wnr", "hvl",
+           "seffens", "efkes", "awel", "giene", "tis"},
     "en": {"please", "thanks", "thank", "morning", "evening", "goodbye", "hello", "hi", "hey", "yes",
            "bye", "sure", "okay", "speak", "talk", "results", "course", "courses", "robot"},
 }
@@ -92,8 +99,8 @@ def _marker_words() -> Dict[str, frozenset]:
     english = {fold(w) for w in ENGLISH}
     ambiguous = (french & dutch) | (french & english) | (dutch & english) | NEUTRAL_WORDS
     return {
-        "fr": frozenset((french - ambiguous) | SIGNATURE_WORDS["fr"]),
-        "nl": frozenset((dutch - ambiguous) | SIGNATURE_WORDS["nl"]),
+        "fr": frozenset((french - ambiguous - SIGNATURE_WORDS["nl"]) | SIGNATURE_WORDS["fr"]),
+        "nl": frozenset((dutch - ambiguous - SIGNATURE_WORDS["fr"]) | SIGNATURE_WORDS["nl"]),
         "en": frozenset((english - ambiguous) | SIGNATURE_WORDS["en"]),
     }
 

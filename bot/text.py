@@ -19,6 +19,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot.language import SUPPORTED_LANGUAGES, fold
+from bot.spelling import standard
 from catalogue_sync.utils import search_text
 
 logger = logging.getLogger(__name__)
@@ -312,7 +313,7 @@ _CEFR = re.compile(r"\b[abc][12]\b")
 def asks_language_level(text: str) -> bool:
     """Whether a message asks which level of a language a course requires (not which language
     it is taught in: "c'est en anglais ?" names no requirement)."""
-    folded = " ".join(re.findall(r"\w+", fold(text or "")))
+    folded = " ".join(re.findall(r"\w+", standard(text or "")))
     words = set(folded.split())
     if not words & LANGUAGE_WORDS:
         return False
@@ -358,7 +359,7 @@ _SEARCHING = frozenset({"cherche", "recherche", "chercher", "zoek", "zoeken", "f
 
 
 def _folded_words(text: str) -> Tuple[str, set]:
-    folded = " ".join(re.findall(r"\w+", fold(text or "").replace("'", " ")))
+    folded = " ".join(re.findall(r"\w+", standard(text or "").replace("'", " ")))
     return folded, set(folded.split())
 
 
@@ -408,7 +409,7 @@ def detail_named(text: str, ignore: Iterable[str] = ()) -> Optional[str]:
     """
     if "language_level" not in ignore and asks_language_level(text):
         return "language_level"
-    folded = " ".join(re.findall(r"\w+|\?", fold(text or "")))
+    folded = " ".join(re.findall(r"\w+|\?", standard(text or "")))
     where_asked = "où" in (text or "").lower() or bool(_OU_WHERE.search(folded))
     padded = f" {folded} "
     for detail, word in _detail_words():
@@ -484,6 +485,23 @@ def title_words(course: Dict[str, Any]) -> set:
     title = course.get("title")
     texts = list(title.values()) if isinstance(title, dict) else []
     return words_in(texts + [course.get(f"title_{code}") or "" for code in ("fr", "nl", "en")])
+
+
+def without_title(text: str, course: Optional[Dict[str, Any]]) -> str:
+    """The message without the words of the course's titles: what it asks about the course it
+    names ("le certificat google it support ça dure combien ?" asks the duration, "excel avancé
+    prix ?" the cost, not the certificate or the level the titles speak of)."""
+    if not course or not text:
+        return text or ""
+    titles = title_words(course)
+    kept = [w for w in re.findall(r"\w+|[?]", standard(text).replace("'", " ")) if w not in titles]
+    return " ".join(kept)
+
+
+def names_a_course(words: Iterable[str]) -> bool:
+    """Whether some of the words can name a course: not only words about a course ("stage",
+    "certificat", "en ligne") that titles also hold."""
+    return any(fold(w) not in NOT_NAMING for w in words)
 
 
 def named_course(text: str, catalogue) -> Optional[Dict[str, Any]]:

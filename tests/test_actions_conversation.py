@@ -163,16 +163,18 @@ def test_a_language_switch_with_a_question_answers_it_too(catalogue_env, text, s
 ])
 def test_the_language_a_switch_names_is_no_course(catalogue_env, text, switched):
     """After a list, the language asked for does not pick the course taught in it ("Programmer en
-    Python — formation en néerlandais"): the bot asks which of the listed courses."""
+    Python — formation en néerlandais"): the bot answers for each of the listed courses, then
+    asks which one."""
     listed = ["dh-java-dev-27", "dh-webdev-fullstack-27", "dh-webdev-women-27"]
     tracker = make_tracker(text, intent="change_language",
                            slots={"language": switched, "course_id": None, "last_search": json.dumps({"shown": listed})},
                            entities=[{"entity": "language_name", "value": switched}])
     messages, events = run_action(ActionChangeLanguage(), tracker)
     assert messages[0]["response"] == "utter_language_changed"
-    assert messages[1]["response"] == "utter_which_course"
+    assert messages[1]["text"].count("\n") == len(listed) - 1  # a line per listed course
+    assert messages[2]["response"] == "utter_which_course_interests"
     assert [json.loads("{" + b["payload"].split("{", 1)[1])["course_id"]
-            for b in messages[1]["buttons"]] == listed
+            for b in messages[2]["buttons"]] == listed
     assert not [e for e in events if e.get("name") == "course_id" and e.get("value")]
 
 

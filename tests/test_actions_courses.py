@@ -241,8 +241,21 @@ def test_follow_up_after_a_search_offers_its_results(catalogue_env):
     tracker = make_tracker("c'est combien de temps ?", intent="ask_course_detail",
                            slots={"language": "fr", "last_search": last})
     messages, _ = run_action(ActionCourseDetail(), tracker)
-    assert messages[0]["response"] == "utter_which_course"
+    # A short list: each course's duration, then the choice among them.
+    assert "Analyste en cybersécurité (SOC) » dure 18 semaines" in messages[0]["text"]
+    assert "Ethical hacking et tests d'intrusion » dure 8 semaines" in messages[0]["text"]
+    assert messages[1]["response"] == "utter_which_course_interests"
     assert "dh-soc-analyst-27" in ids_offered(messages)
+
+
+def test_follow_up_after_a_long_list_asks_which_course(catalogue_env):
+    _, events = search("web")
+    last = next(e["value"] for e in events if e["name"] == "last_search")
+    assert len(json.loads(last)["shown"]) > 3
+    tracker = make_tracker("c'est combien de temps ?", intent="ask_course_detail",
+                           slots={"language": "fr", "last_search": last})
+    messages, _ = run_action(ActionCourseDetail(), tracker)
+    assert messages[0]["response"] == "utter_which_course"
 
 
 def test_answers_note_the_catalogue_date_when_it_is_stale(catalogue_env, monkeypatch):
@@ -288,12 +301,13 @@ def test_search_by_duration_keeps_only_short_courses(catalogue_env, sample_feed)
 
 @pytest.mark.parametrize("text, intent, action, payload", [
     ("c'est quand la séance d'info ?", "ask_info_session", ActionInfoSessions,
-     '/ask_info_session{"course_id": "dh-soc-analyst-27"}'),
+     '/ask_info_session{"course_id": "dh-webdev-women-27"}'),
     ("ça dure combien de temps ?", "ask_course_detail", ActionCourseDetail,
-     '/ask_course_detail{"course_id": "dh-soc-analyst-27", "course_detail": "duration"}'),
+     '/ask_course_detail{"course_id": "dh-webdev-women-27", "course_detail": "duration"}'),
 ])
 def test_which_course_buttons_answer_the_question_asked(catalogue_env, text, intent, action, payload):
-    _, events = search("cybersécurité")
+    # A list longer than the answers given together (up to three: one line each).
+    _, events = search("web", slots={"language": "fr"})
     last = next(e["value"] for e in events if e["name"] == "last_search")
     tracker = make_tracker(text, intent=intent, slots={"language": "fr", "last_search": last})
     messages, _ = run_action(action(), tracker)

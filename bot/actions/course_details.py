@@ -20,6 +20,7 @@ from bot.actions.catalogue import (
 )
 from bot.actions.courses import (
     ask_which_course,
+    course_button,
     course_buttons,
     course_facts,
     course_title,
@@ -49,31 +50,52 @@ _KNOWLEDGE_NOTE = re.compile(r"\b(?:connaissance\w*|initiation|experience|notion
 WORDS_ONLY_DETAILS = ("format", "language_level")
 
 
-def requested_detail(tracker: Tracker) -> Optional[str]:
+# Words that ask how long a course lasts whatever else the entity extractor saw ("ça dure combien ?"
+# is no question about the cost).
+_DURATION_ASKED = re.compile(r"\b(?:dure|durent|duree|duurt|duren|hoe lang|hoelang|combien de temps|longtemps)\b")
+
+
+def requested_detail(tracker: Tracker, named: Optional[Dict] = None) -> Optional[str]:
     """Which detail the user asked about.
 
     The details the entity extractor has no value for come first, from bot.text's words ("en
     ligne ou sur place ?" asks the format even where the extractor saw a place; "quel niveau de
     français" the language level), then the course_detail entity, then the words.
+
+    Args:
+        named: the course the message names, if it names one: the words of its titles ask
+            nothing ("certificat google it support, ça dure combien ?" asks the duration).
     """
     latest = tracker.latest_message or {}
-    text = latest.get("text") or ""
-    if level_question(tracker):
+    text = words_of.without_title(latest.get("text") or "", named)
+    if level_question(tracker) or (named and words_of.asks_language_level(text)):
         return "language_level"
     if words_of.asks_course_level(text):
         return "level"
     # A request to switch languages names a language without asking about the course's.
     switching = (latest.get("intent") or {}).get("name") == "change_language"
     ignore = words_of.LANGUAGE_DETAILS if switching else ()
-    named = words_of.detail_named(text, ignore=ignore)
-    if named in WORDS_ONLY_DETAILS:
-        return named
-    values = course_search.entity_values(latest.get("entities") or [], "course_detail")
+    in_words = words_of.detail_named(text, ignore=ignore)
+    if in_words in WORDS_ONLY_DETAILS:
+        return in_words
+    if in_words == "duration" and _DURATION_ASKED.search(words_of.standard(text)):
+        return "duration"
+    entities = [e for e in latest.get("entities") or [] if not _in_title(e, latest.get("text") or "", named)]
+    values = course_search.entity_values(entities, "course_detail")
     # Only a canonical value counts: a partial span ("hoe" of "hoe lang") is no detail.
     values = [v for v in values if v in DETAILS]
     if values and values[0] not in ignore:
         return values[0]
-    return named
+    return in_words
+
+
+def _in_title(entity: Dict, text: str, course: Optional[Dict]) -> bool:
+    """Whether an entity's words all belong to the titles of the course the message names."""
+    start, end = entity.get("start"), entity.get("end")
+    if not course or not isinstance(start, int) or not isinstance(end, int):
+        return False
+    words = set(words_of.keywords(text[start:end]))
+    return bool(words) and words <= words_of.title_words(course)
 
 
 def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str,
@@ -177,6 +199,21 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str,
     return None
 
 
+# A detail asked of a list is answered for each course up to this many; beyond, which one is asked.
+MAX_ANSWERED_TOGETHER = 3
+
+
+def detail_of_each(domain: DomainDict, courses: List[Dict], detail: str, language: str) -> Optional[str]:
+    """The detail's answer for each of a few courses, one line each; None when there are too many
+    or when the catalogue lacks it for any of them (then the person picks one)."""
+    if len(courses) > MAX_ANSWERED_TOGETHER:
+        return None
+    answers = [detail_answer(domain, course, detail, language) for course in courses]
+    if not all(answers):
+        return None
+    return "\n".join(f"- {answer}" for answer in answers)
+
+
 def course_overview(domain: DomainDict, course: Dict, language: str) -> str:
     """Title, summary and key facts of a course."""
     summary, summary_language = localized(course, "summary", language)
@@ -195,14 +232,23 @@ class ActionCourseDetail(CatalogueAction):
     def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
         """Sends the detail from the catalogue record, in the user's language."""
         course, candidates = resolve_course(tracker, catalogue)
-        detail = requested_detail(tracker)
+        named = words_of.named_course((tracker.latest_message or {}).get("text") or "", catalogue)
+        detail = requested_detail(tracker, named if course and named and named["id"] == course["id"] else None)
         if course is None:
             general, _ = localized(catalogue.faq(GENERAL_DETAIL_TOPICS.get(detail, "")), "answer", language)
             if general and not candidates:
                 # "C'est payant ?" with no course in mind: the general answer staff maintain.
                 dispatcher.utter_message(response="utter_faq_answer", answer=general)
             elif candidates:
-                ask_which_course(dispatcher, domain, language, candidates, detail=detail)
+                answered = detail_of_each(domain, candidates, detail, language) if detail else None
+                if answered:
+                    # "Et ça dure combien de temps ?" after a short list: each one's answer, then
+                    # the choice, rather than a question the person has to answer first.
+                    dispatcher.utter_message(text=answered, detail=detail)
+                    dispatcher.utter_message(response="utter_which_course_interests",
+                                             buttons=[course_button(c, language) for c in candidates])
+                else:
+                    ask_which_course(dispatcher, domain, language, candidates, detail=detail)
             else:
                 dispatcher.utter_message(response="utter_which_course")
             return []

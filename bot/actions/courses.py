@@ -153,7 +153,8 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
     for name in ("course", "topic"):
         for typed in course_search.entity_texts(entities, name, text):
             named.extend(w for w in words_of.keywords(typed) or [typed] if words_of.fold(w) not in spoken)
-    if named:
+    if words_of.names_a_course(named):
+        # "Y a un stage ?" about the course under discussion names no other course whose title has "stage".
         course, candidates = courses_named(catalogue, words_of.correct_spelling(named, known), current)
         if course or candidates:
             return course, candidates
@@ -161,7 +162,7 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
         return catalogue.get_course(current), []
     # No entity, no course under discussion: words of the message that name a course or topic.
     words = [w for w in words_of.course_words(text, known) if w not in spoken]
-    if words:
+    if words_of.names_a_course(words):
         course, candidates = courses_named(catalogue, words, None)
         if course or candidates:
             return course, candidates
@@ -277,6 +278,15 @@ def last_listed(tracker: Tracker, catalogue) -> List[Dict]:
         return []
     courses = [catalogue.get_course(str(course_id)) for course_id in shown[:PAGE_SIZE]]
     return [c for c in courses if c and not c.get("withdrawn")]
+
+
+def just_listed(tracker: Tracker, catalogue) -> List[Dict]:
+    """The courses of a list the bot's previous answer showed (its `listed` metadata), if it did."""
+    for metadata in last_answer_metadata(tracker):
+        if metadata.get("listed"):
+            courses = [catalogue.get_course(str(course_id)) for course_id in metadata["listed"][:PAGE_SIZE]]
+            return [c for c in courses if c and not c.get("withdrawn")]
+    return []
 
 
 def ask_which_course(

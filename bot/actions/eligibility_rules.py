@@ -20,6 +20,7 @@ from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Pattern, Se
 from rapidfuzz.distance import Levenshtein
 
 from bot.language import fold
+from bot.spelling import standard
 
 # "A0": does not speak the language at all (below every requirement).
 NO_LEVEL = "A0"
@@ -141,7 +142,8 @@ def normalize(text: Optional[str]) -> str:
     numbers written out as digits, letters typed three times or more kept twice ("ouiiii"),
     tussentaal as standard Dutch ("k zen" -> "k ben", "ni"/"nie" -> "niet"), and the subject chat
     leaves out put back at the start ("woon in Jette" -> "ik woon in Jette")."""
-    folded = fold(text).translate(_APOSTROPHES)
+    # Chat spellings written out first ("g 17 ans", "kheb gene diploma"): bot.spelling.
+    folded = standard((text or "").translate(_APOSTROPHES)).translate(_APOSTROPHES)
     folded = _DATE.sub(" ", folded)
     folded = _digits_for_number_words(folded)  # before letters typed thrice: "tweeëntwintig"
     folded = re.sub(r"([a-z])\1{2,}", r"\1\1", folded)

@@ -11,8 +11,8 @@ from rasa_sdk.types import DomainDict
 from bot import text as words_of
 from bot.actions.about_course import question_about_the_course
 from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
-from bot.actions.course_details import detail_answer
-from bot.actions.courses import offer_similar_courses, say_if_full_or_closed
+from bot.actions.course_details import course_overview, detail_answer, detail_of_each
+from bot.actions.courses import course_button, just_listed, offer_similar_courses, say_if_full_or_closed
 from bot.language import language_named
 from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
 
@@ -48,6 +48,15 @@ class ActionAnswerFaq(CatalogueAction):
             if unavailable:
                 offer_similar_courses(dispatcher, catalogue, course, language)
             return []
+        if detail_topic := COURSE_DETAIL_TOPICS.get(topic or ""):
+            # "C'est où ?" right after a short list: where each of those courses is given.
+            listed = just_listed(tracker, catalogue)
+            answered = detail_of_each(domain, listed, detail_topic, language) if listed else None
+            if answered:
+                dispatcher.utter_message(text=answered, detail=detail_topic)
+                dispatcher.utter_message(response="utter_which_course_interests",
+                                         buttons=[course_button(c, language) for c in listed])
+                return []
         if answer is None:
             utter_with_contact(dispatcher, language, "utter_faq_unknown", catalogue)
         elif answer_language == language:
@@ -66,9 +75,17 @@ class ActionAnswerFaq(CatalogueAction):
         detail = COURSE_DETAIL_TOPICS.get(topic or "")
         if topic == "language_support" and words_of.asks_language_level(text):
             detail = "language_level"  # "quel niveau de français faut-il ?": the course's own levels
+        course = words_of.named_course(text, catalogue)
+        if course and not course.get("withdrawn"):
+            # The words of its title ask nothing ("taal", "certificaat", "PC" in a title): the
+            # rest of the message says which detail, if any, or the course itself is asked about.
+            rest = words_of.without_title(text, course)
+            asked = "language_level" if words_of.asks_language_level(rest) else words_of.detail_named(rest)
+            detail = asked or (detail if words_of.detail_named(rest) == detail else None)
+            if detail is None:
+                return course_overview(domain, course, language), None, course
         if not detail:
             return None, None, None
-        course = words_of.named_course(text, catalogue)
         course_id = tracker.get_slot("course_id")
         if course is None and course_id:
             course = catalogue.get_course(course_id)

@@ -9,8 +9,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from bot.actions.catalogue import CatalogueAction, staleness_note, utter_with_contact
+from bot.actions.course_details import MAX_ANSWERED_TOGETHER
 from bot.actions.courses import (
     ask_which_course,
+    course_button,
     course_title,
     label,
     offer_similar_courses,
@@ -52,7 +54,19 @@ class ActionInfoSessions(CatalogueAction):
         """Lists upcoming, not cancelled sessions in Brussels time."""
         course, candidates = resolve_course(tracker, catalogue)
         if course is None:
-            if candidates:
+            if 1 < len(candidates) <= MAX_ANSWERED_TOGETHER:
+                # "Et c'est quand la séance d'info ?" after a short list: the next one of each.
+                lines = []
+                for candidate in candidates:
+                    title = course_title(candidate, language)
+                    upcoming = coming_sessions(catalogue, candidate["id"], limit=1)
+                    lines.append(render(domain, "utter_next_session_of", language, title=title,
+                                        session=session_line(domain, upcoming[0], language).lstrip("- ")) if upcoming
+                                 else render(domain, "utter_no_next_session_of", language, title=title))
+                dispatcher.utter_message(text="\n".join(lines))
+                dispatcher.utter_message(response="utter_which_course_interests",
+                                         buttons=[course_button(c, language, "ask_info_session") for c in candidates])
+            elif candidates:
                 ask_which_course(dispatcher, domain, language, candidates, intent="ask_info_session")
             else:
                 dispatcher.utter_message(response="utter_which_course")

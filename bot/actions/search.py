@@ -104,7 +104,9 @@ def send_course_list(
     buttons = [course_button(course, language) for course in courses]
     if offset + len(courses) < total:
         buttons.append({"title": render(domain, "utter_button_more_courses", language), "payload": "/show_more"})
-    dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+    # The ids go with the message (the bot event's metadata): a question right after the list
+    # ("c'est où ?", "hoeveel kost dat?") is about the courses it shows.
+    dispatcher.utter_message(text="\n".join(lines), buttons=buttons, listed=[c["id"] for c in courses])
 
 
 def listed(request: Dict[str, Any], offset: int, courses: List[Dict]) -> SlotSet:

@@ -24,7 +24,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.language import fold
+from bot.nlu.language_detector import LANGUAGE
+from bot.spelling import standard
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,13 @@ class WordFeatures:
         for distance in range(2, self.gap + 2):
             features += [f"{a} _ {b}" for a, b in zip(words, words[distance:])]
         return features
+
+
+def classifier_input(message: Message) -> Text:
+    """What the classifier reads of a message: its folded text with the chat spellings of its
+    language written out ("c ou ?" as "c'est ou ?"; bot.spelling), the same in training and use."""
+    language = (message.get(LANGUAGE) or {}).get("code")
+    return standard(message.get(TEXT), language or "")
 
 
 def build_pipeline(config: Dict[Text, Any]):
@@ -121,7 +129,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self.pipeline = build_pipeline(self.config)
         # An array, not a list: the calibration counts each intent's examples with `labels == intent`.
         labels = numpy.array([m.get(INTENT) for m in examples])
-        self.pipeline.fit([fold(m.get(TEXT)) for m in examples], labels)
+        self.pipeline.fit([classifier_input(m) for m in examples], labels)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self.pipeline, directory / MODEL_FILE)
         return self._resource
@@ -150,7 +158,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if self.pipeline is None or not any(texts):
             return messages
         with_text = [(m, t) for m, t in zip(messages, texts) if t]
-        probabilities = self.pipeline.predict_proba([fold(t) for _, t in with_text])
+        probabilities = self.pipeline.predict_proba([classifier_input(m) for m, _ in with_text])
         labels = self.pipeline.classes_
         for (message, _), row in zip(with_text, probabilities):
             ranked = sorted(zip(labels, row), key=lambda pair: pair[1], reverse=True)
