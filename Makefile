@@ -24,7 +24,7 @@ RASA := $(BIN)/rasa
 # Everything the trained model is built from or imports (tests/test_train_inputs.py checks the
 # imports): the data, the custom NLU components and the modules they use.
 BOT_INPUTS := config.yml $(shell find bot/domain.yml bot/data bot/spelling -type f -name '*.yml' 2>/dev/null) \
-	bot/__init__.py bot/language.py bot/text.py bot/spelling.py bot/config.py bot/rasa_patches.py \
+	bot/__init__.py bot/language.py bot/text.py bot/spelling.py bot/for_a_person.py bot/config.py bot/rasa_patches.py \
 	$(wildcard bot/nlu/*.py) $(addprefix catalogue_sync/,__init__.py db.py errors.py feed.py read.py utils.py)
 
 .PHONY: help setup train catalogue run test validate pytest conversation-tests eval bench clean train-inputs

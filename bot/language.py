@@ -19,6 +19,10 @@ SUPPORTED_LANGUAGES: Tuple[str, ...] = ("fr", "nl")
 DETECTED_LANGUAGES: Tuple[str, ...] = ("fr", "nl", "en")
 LINGUA_CODES = {"FRENCH": "fr", "DUTCH": "nl", "ENGLISH": "en"}
 DEFAULT_LANGUAGE = "fr"
+# Parse output of a message that asked to switch languages and asked something else
+# (bot.nlu.language_switch): the language asked for, and the message as typed.
+LANGUAGE_SWITCH = "language_switch"
+ORIGINAL_TEXT = "original_text"
 
 # A conversation only switches language on evidence: two words or more whose language is clear,
 # or one long word that can only be one language ("goedemorgen", "bonjour"). "ok", "oui", "ja",

@@ -533,3 +533,46 @@ def test_a_full_course_is_said_full_each_time_and_its_alternatives_offered_once(
     messages, _ = run_action(ActionCourseDetail(), after([told, {"event": "session_started"}]))
     assert messages[0]["response"] == "utter_course_full_first"
     assert ids_offered(messages)
+
+
+def test_info_sessions_asked_after_a_short_list_give_the_next_one_of_each(catalogue_env):
+    _, events = search("cybersécurité")
+    last = next(e["value"] for e in events if e["name"] == "last_search")
+    shown = json.loads(last)["shown"]
+    assert 1 < len(shown) <= 3
+    tracker = make_tracker("et c'est quand la séance d'info ?", intent="ask_info_session",
+                           slots={"language": "fr", "last_search": last})
+    messages, events = run_action(ActionInfoSessions(), tracker)
+    assert messages[0]["text"].count("Prochaine séance pour") + messages[0]["text"].count("pas de séance") == len(shown)
+    assert "Analyste en cybersécurité (SOC)" in messages[0]["text"]
+    assert messages[1]["response"] == "utter_which_course_interests"
+    assert [b["payload"] for b in messages[1]["buttons"]] == [
+        f'/ask_info_session{{"course_id": "{course_id}"}}' for course_id in shown]
+    assert not [e for e in events if e.get("name") == "course_id"]  # none chosen yet
+
+
+@pytest.mark.parametrize("text, detail_words", [
+    # "anglais" is a word of the title "Data analyst (formation en anglais)": the question is the duration.
+    ("data analyst formation en anglais, ça dure combien de temps ?", "dure 16 semaines"),
+    # "sites" of "Création de sites WordPress": the start date, not the website.
+    ("création de sites wordpress, ça commence quand ?", "commence le"),
+])
+def test_the_words_of_the_title_named_ask_nothing(catalogue_env, text, detail_words):
+    entities = []
+    if "anglais" in text:  # what the entity extractor sees in the title
+        start = text.index("anglais")
+        entities = [{"entity": "course_detail", "value": "teaching_languages", "start": start, "end": start + 7}]
+    tracker = make_tracker(text, intent="ask_course_detail", entities=entities, slots={"language": "fr"})
+    messages, _ = run_action(ActionCourseDetail(), tracker)
+    assert detail_words in messages[0]["text"], messages
+
+
+def test_a_word_about_courses_in_a_title_names_no_course_after_a_list(catalogue_env):
+    # "anglais" is in the title "Data analyst (formation en anglais)": after a list of other courses,
+    # "c'est en anglais ?" asks each of them, it does not pick the data course.
+    _, events = search("cybersécurité")
+    last = next(e["value"] for e in events if e["name"] == "last_search")
+    tracker = make_tracker("c'est en anglais ?", intent="ask_course_detail", slots={"language": "fr", "last_search": last})
+    messages, events = run_action(ActionCourseDetail(), tracker)
+    assert "Data analyst" not in json.dumps(messages, ensure_ascii=False)
+    assert "Analyste en cybersécurité (SOC)" in messages[0]["text"]

@@ -362,6 +362,16 @@ FACTS = [
     ("je vais habiter à Jette", {}), ("j'ai habité à Namur", {}), ("ik ben in Gent geboren", {}),
     ("je suis de nationalité marocaine", {}), ("je suis à la recherche d'un emploi", {}),
     ("/affirm", {}),
+    # Chat: the verb or the space left out, Brussels Dutch "ik heb N jaar", "être chez Actiris"
+    ("pas inscrite a actiris, je peux faire la formation site web quand meme", {REG: False}),
+    ("nog niet ingeschreven bij actiris", {REG: False}),
+    ("je suis pas chez actiris moi, je travaille deja", {REG: False}),
+    ("ik ben niet bij de vdab", {REG: False}),
+    ("je suis chez actiris depuis 2 ans", {REG: True}),
+    ("ik heb 17 jaar, mag ik eerste klikken volgen?", {AGE: 17}),
+    ("jai 17ans, la formation creer son site web c possible?", {AGE: 17}),
+    ("ik heb 3 jaar ervaring", {}),
+    ("inscrite a la seance de mardi", {}),
 ]
 
 

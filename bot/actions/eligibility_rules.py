@@ -134,6 +134,9 @@ _VERB_LAST = re.compile(r"\b(als|indien|omdat|dat|want|wanneer|maar) (ik|k) ((?:
 _NO_SUBJECT = (
     (re.compile(r"^(woon|woonde|ben)\b(?! (?:je|jij|u|ge|gij|jullie|we|wij)\b)"), r"ik \1"),  # not "woon je...?"
     (re.compile(r"^(habite|suis)\b(?! (?:je|t|il|elle|on)\b)"), r"je \1"),
+    # "pas inscrite à Actiris", "nog niet ingeschreven bij de VDAB": the status, its verb left out.
+    (re.compile(r"^((?:(?:pas|plus|jamais|encore|deja|bien) )*(?:inscrit|inscrite)\b)"), r"je suis \1"),
+    (re.compile(r"^((?:(?:niet|nog|al|wel) )*ingeschreven\b)"), r"ik ben \1"),
 )
 
 
@@ -147,6 +150,7 @@ def normalize(text: Optional[str]) -> str:
     folded = _DATE.sub(" ", folded)
     folded = _digits_for_number_words(folded)  # before letters typed thrice: "tweeëntwintig"
     folded = re.sub(r"([a-z])\1{2,}", r"\1\1", folded)
+    folded = re.sub(r"\b(\d+)(ans|an|jaar|jr)\b", r"\1 \2", folded)  # "17ans"
     folded = re.sub(r"\b(st|ste)\.", r"\1 ", folded)
     folded = re.sub(r"\s+", " ", folded.replace("-", " ")).strip()
     for pattern, replacement in _TUSSENTAAL:
@@ -752,6 +756,11 @@ _JOBSEEKER_STATEMENT = re.compile(
     r"\b(?:je suis|j'suis|chui|jsuis|ik ben|ben ik|ik sta|k ben)( (?:pas|plus|ne|niet|geen|nog niet|toujours|nog steeds|encore|bien|wel))* "
     r"(?:un |une |een )?(?:demandeu(?:r|se) d'emploi|werkzoekende?)\b"
 )
+# "je suis pas chez Actiris", "ik ben niet bij de VDAB": registered there, or not.
+_AT_AGENCY = re.compile(
+    r"\b(?:je suis|j'suis|chui|jsuis|ik ben|k ben)( (?:pas|plus|ne|niet|nog niet|toujours|nog steeds|encore|bien|wel|deja|al))* "
+    r"(?:chez|bij|a|au|aan) (?:de |le )?(?:actiris|vdab|forem)\b"
+)
 _CONTEXT_JOBSEEKER = re.compile(
     r"\b(?:je suis|j'suis|chui|jsuis|ik ben|k ben)( (?:pas|plus|ne|niet|geen|nog niet|toujours|nog steeds|encore|bien|wel))* "
     r"(?:au chomage|chomeur|chomeuse|werkloos|sans emploi|zonder werk)\b"
@@ -812,7 +821,7 @@ def read_registered(text: Optional[str], context: bool = False, yes_no: bool = T
             continue
         if _WILL_REGISTER.search(clause):
             said.append((clause_offset, False))
-        for pattern in (_REGISTERED, _JOBSEEKER_STATEMENT) + ((_CONTEXT_JOBSEEKER,) if context else ()):
+        for pattern in (_REGISTERED, _JOBSEEKER_STATEMENT, _AT_AGENCY) + ((_CONTEXT_JOBSEEKER,) if context else ()):
             for match in pattern.finditer(clause):
                 before = clause[:match.start()]
                 bare = _BARE_REGISTRATION.search(clause)
@@ -836,6 +845,7 @@ _AGE_SUBJECT_ENDINGS = (
     ("j'", "ai"), ("jai",), ("g",), ("ik", "ben"), ("k", "ben"), ("ben",), ("moi",), ("age",), ("leeftijd",),
     ("age", "est"), ("leeftijd", "is"), ("ai", "maintenant"), ("ben", "nu"), ("j'", "ai", "deja"),
     ("ik", "ben", "al"), ("age", "c'est"), ("ben", "pas"), ("ai", "pas"), ("ben", "niet"), ("j", "ai"),
+    ("ik", "heb"), ("k", "heb"),  # "ik heb 17 jaar": Brussels Dutch, after the French "j'ai 17 ans"
 )
 # After "j'ai N": what makes N something else than an age ("j'ai 2 enfants").
 _AGE_FOLLOWERS_OK = {"et", "en", "mais", "maar", "donc", "dus", "alors", "ou", "of", "oud", "maintenant", "nu",

@@ -13,7 +13,8 @@ from rasa_sdk.types import DomainDict
 from bot import text as words_of
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import level_question
-from bot.language import SUPPORTED_LANGUAGES, choose_language, language_named, other_language
+from bot.actions.texts import render
+from bot.language import LANGUAGE_SWITCH, SUPPORTED_LANGUAGES, choose_language, language_named, other_language
 
 CHANGE_LANGUAGE_INTENT = "change_language"
 
@@ -36,6 +37,8 @@ def requested_language(tracker: Tracker) -> Optional[str]:
     Returns "fr", "nl", another code for a language the bot doesn't speak, or None.
     """
     latest = tracker.latest_message or {}
+    if latest.get(LANGUAGE_SWITCH):
+        return str(latest[LANGUAGE_SWITCH])  # a switch with a question (bot.nlu.language_switch)
     if (latest.get("intent") or {}).get("name") != CHANGE_LANGUAGE_INTENT or level_question(tracker):
         return None
     for entity in latest.get("entities") or []:
@@ -52,8 +55,14 @@ class ValidateSlotMappings(ValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Only extraction: the language slots need no validation step."""
-        return await self.get_extraction_events(dispatcher, tracker, domain)
+        """Only extraction: the language slots need no validation step. A switch that came with
+        a question ("liever in het Nederlands: waar is dat?") is confirmed here, in the new
+        language, before the question's answer."""
+        events = await self.get_extraction_events(dispatcher, tracker, domain)
+        switch = (tracker.latest_message or {}).get(LANGUAGE_SWITCH)
+        if switch in SUPPORTED_LANGUAGES and switch != tracker.get_slot("language"):
+            dispatcher.utter_message(text=render(domain, "utter_language_changed", switch))
+        return events
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
         """The slots this action fills on every turn."""
