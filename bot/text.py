@@ -271,8 +271,9 @@ DETAIL_WORDS = {
     "schedule": ("horaire", "horaires", "uurrooster", "lesrooster", "temps plein", "temps complet", "voltijds", "deeltijds",
                  "mi-temps"),
     "start_date": ("commence", "debut", "demarre", "begint", "start", "aanvang", "quand"),
-    "cost": ("cout", "coute", "prix", "payer", "payant", "gratuit", "kost", "kosten", "prijs", "betalen",
-             "gratis"),
+    "cost": ("c'est combien", "c est combien", "wat kost", "hoeveel kost", "cout", "coute", "prix", "payer", "payant",
+             "gratuit", "kost", "kosten", "prijs", "betalen", "gratis", "minerval", "euro", "euros", "eur", "tarif",
+             "inschrijvingsgeld", "kostprijs"),
     "certificate": ("certificat", "attestation", "diplome", "certificaat", "attest", "getuigschrift"),
     "location": ("ou", "lieu", "adresse", "endroit", "waar", "plaats", "locatie", "adres"),
     "internship": ("stage", "stagiair", "stageplaats"),
@@ -300,13 +301,17 @@ _OU_WHERE = re.compile(
 # français c'est obligatoire ?", "hoe goed moet mijn Engels zijn?", "is Nederlands verplicht?").
 LANGUAGE_WORDS = frozenset({
     "francais", "neerlandais", "flamand", "anglais", "langue", "langues", "frans", "nederlands", "vlaams",
-    "engels", "english", "taal", "talen", "taalniveau",
+    "engels", "english", "taal", "talen", "taalniveau", "taalniveaus",
 })
 _REQUIREMENT_WORDS = frozenset({
     "niveau", "faut", "obligatoire", "necessaire", "requis", "exige", "exigee", "doit", "dois", "connaitre",
     "parler", "maitriser", "maitrise", "moet", "moeten", "nodig", "verplicht", "vereist", "kennen", "spreken",
-    "beheersen", "taalniveau", "level",
+    "beheersen", "taalniveau", "taalniveaus", "level", "niveaus",
+    # a weak language said with the question ("mijn Frans is zwak, lukt dat toch?")
+    "zwak", "faible", "slecht", "mauvais", "gebrekkig",
 })
+_WEAK_LANGUAGE_PHRASES = ("hoe goed", "bijna geen", "un peu", "pas bien", "pas tres bien", "niet goed", "niet zo goed",
+                          "pas top", "pas terrible")
 _CEFR = re.compile(r"\b[abc][12]\b")
 
 
@@ -317,7 +322,9 @@ def asks_language_level(text: str) -> bool:
     words = set(folded.split())
     if not words & LANGUAGE_WORDS:
         return False
-    return bool(words & _REQUIREMENT_WORDS) or "hoe goed" in folded or bool(_CEFR.search(folded))
+    padded = f" {folded} "
+    return (bool(words & _REQUIREMENT_WORDS) or any(f" {p} " in padded for p in _WEAK_LANGUAGE_PHRASES)
+            or bool(_CEFR.search(folded)))
 
 
 # A question about one admission rule of a course ("il faut un diplôme ?", "moet ik bij Actiris
@@ -498,6 +505,38 @@ def without_title(text: str, course: Optional[Dict[str, Any]]) -> str:
     return " ".join(kept)
 
 
+# Words of a request for a course that are no part of its name ("la formation X", "je cherche X").
+_REQUEST_WORDS = frozenset({
+    "formation", "opleiding", "cours", "cursus", "training", "module", "programme", "cherche", "recherche", "zoek",
+    "veux", "voudrais", "wil", "graag", "info", "infos", "informations", "informatie", "meer", "plus", "over",
+    "sur", "voor", "pour", "svp", "aub", "bonjour", "hallo", "dag", "interesse", "interesseert", "interesse",
+})
+
+
+def is_title_of(text: str, course: Optional[Dict[str, Any]], catalogue) -> bool:
+    """Whether a message is the name of this course: every word it names the course with is a word
+    of its titles, two words or more ("PC-technicus en helpdesk", "google it support", "la
+    formation premiers clics"): one word ("web", "dotnet") is a search."""
+    if not course or is_search_for_many(text):
+        return False
+    known = catalogue_words(catalogue)
+    words = [part for w in correct_spelling(keywords(text), known, leave=everyday_words())
+             for part in re.findall(r"[^\W_]+", w) if part not in _REQUEST_WORDS]
+    titles = title_words(course)
+    if not words or not all(any(t.startswith(w) for t in titles) for w in words):
+        return False
+    return len(words) >= 2
+
+
+def is_search_for_many(text: str) -> bool:
+    """Whether a message asks for any course of a kind: in the plural ("des formations",
+    "opleidingen") or with an indefinite article ("une formation en data", "een opleiding")."""
+    folded, words = _folded_words(text)
+    padded = f" {folded} "
+    return bool(words & {"formations", "opleidingen", "cursussen", "trainingen"}) or any(
+        f" {phrase} " in padded for phrase in ("une formation", "un cours", "een opleiding", "een cursus", "een training"))
+
+
 def names_a_course(words: Iterable[str]) -> bool:
     """Whether some of the words can name a course: not only words about a course ("stage",
     "certificat", "en ligne") that titles also hold."""
@@ -576,6 +615,27 @@ _PICK_FILLERS = frozenset({
     "formation", "opleiding", "cursus", "je", "prends", "ik", "neem", "choisis", "kies", "ci", "ca", "dat", "is",
     "c", "est", "moi", "mij", "voor", "pour", "oui", "ja", "bon", "goed", "merci", "dank", "u",
 })
+
+
+MAX_FRAGMENT_WORDS = 5
+FRAGMENT_CUTOFF = 85
+
+
+def fragment_picked(text: str, courses: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The one course of a list a short message names by a fragment of its title ("die
+    nederlandstalige", "celle du soir", "die van 's avonds"), spelling forgiven; None otherwise."""
+    if not text or text.startswith("/") or len(text.split()) > MAX_FRAGMENT_WORDS or len(courses) < 2:
+        return None
+    words = [w for w in keywords(text) if w not in NOT_NAMING]
+    if not words:
+        return None
+
+    def matches(word: str, titles: set) -> bool:
+        return any(t.startswith(word) or word.startswith(t) and len(t) >= 5 for t in titles) or bool(
+            process.extractOne(word, titles, scorer=fuzz.ratio, score_cutoff=FRAGMENT_CUTOFF))
+
+    fitting = [c for c in courses if all(matches(w, title_words(c)) for w in words)]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def only_picks(text: str) -> bool:

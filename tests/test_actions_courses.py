@@ -88,9 +88,26 @@ def test_no_result_says_so(catalogue_env):
 
 
 def test_full_course_is_marked_full(catalogue_env):
-    messages, _ = search("designer UX UI")
+    messages, _ = search("UX")
     assert "dh-ux-ui-design-27" in ids_offered(messages)
     assert render(DOMAIN, "utter_fact_full", "fr") in texts(messages)
+
+
+def test_a_search_that_is_a_course_title_shows_that_course_full_first(catalogue_env):
+    messages, events = search("designer UX UI")
+    assert messages[0]["response"] == "utter_course_full_first"
+    assert "Designer UX/UI (h/f/x)" in messages[1]["text"]
+    assert SlotSet("course_id", "dh-ux-ui-design-27") in events
+
+
+@pytest.mark.parametrize("text, course_id", [
+    ("Full-stack webontwikkelaar", "dh-webdev-fullstack-27"),
+    ("la formation testeur logiciel", "dh-software-testing-27"),
+])
+def test_a_course_title_typed_gives_that_course_not_a_list(catalogue_env, text, course_id):
+    messages, events = search(text)
+    assert SlotSet("course_id", course_id) in events
+    assert not [m for m in messages if (m.get("text") or "").count("\n1. ")]
 
 
 def test_withdrawn_course_is_never_offered(catalogue_env, sample_feed, tmp_path):
@@ -117,7 +134,8 @@ def detail(text, course_id, language="fr", entities=None):
 def test_duration_with_internship(catalogue_env):
     messages, events = detail("ça dure combien de temps ?", "dh-webdev-fullstack-27")
     assert texts(messages) == render(DOMAIN, "utter_detail_duration_with_internship", "fr",
-                                     title="Développeur·euse web full stack (JavaScript)", weeks="30", internship="13")
+                                     title="Développeur·euse web full stack (JavaScript)", weeks="30 semaines",
+                                     internship="13 semaines")
     assert SlotSet("course_id", "dh-webdev-fullstack-27") in events
 
 
@@ -324,8 +342,8 @@ def test_a_which_course_button_answers_the_detail_for_the_course_chosen(catalogu
     messages, _ = run_action(ActionCourseDetail(), tracker)
     soc = next(c for c in sample_feed["courses"] if c["id"] == "dh-soc-analyst-27")
     assert texts(messages).startswith(render(DOMAIN, "utter_detail_duration_with_internship", "nl",
-                                             title=soc["title"]["nl"], weeks=int(soc["duration_weeks"]),
-                                             internship=int(soc["internship_weeks"])))
+                                             title=soc["title"]["nl"], weeks=f'{int(soc["duration_weeks"])} weken',
+                                             internship=f'{int(soc["internship_weeks"])} weken'))
 
 
 @pytest.mark.parametrize("language, expected", [
@@ -576,3 +594,34 @@ def test_a_word_about_courses_in_a_title_names_no_course_after_a_list(catalogue_
     messages, events = run_action(ActionCourseDetail(), tracker)
     assert "Data analyst" not in json.dumps(messages, ensure_ascii=False)
     assert "Analyste en cybersécurité (SOC)" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("language, weeks, text", [("fr", 1, "1 semaine"), ("fr", 6, "6 semaines"),
+                                                   ("nl", 1, "1 week"), ("nl", 6, "6 weken")])
+def test_one_week_is_singular(language, weeks, text):
+    from bot.actions.courses import weeks_text
+
+    assert weeks_text(DOMAIN, weeks, language) == text
+
+
+@pytest.mark.parametrize("text, detail", [
+    ("ça dure combien ?", "duration"), ("hoelang duurt da?", "duration"),
+    ("c'est en ligne ou sur place ?", "format"), ("is het online?", "format"),
+    ("et c'est où ? je ne sais pas aller loin avec les enfants", "location"), ("waar is dat?", "location"),
+    ("quel niveau de français faut-il ?", "language_level"),
+    ("comment s'inscrire en ligne à la séance ?", None),   # registering online: no detail of the course
+    ("combien ça coûte ?", None), ("waar kan ik mijn attest halen als de opleiding gedaan is?", None),
+])
+def test_words_that_can_only_ask_one_detail(text, detail):
+    from bot.actions.course_details import strong_detail
+
+    assert strong_detail(text) == detail
+
+
+def test_a_faq_read_as_the_cost_but_asking_how_long_answers_the_duration(catalogue_env):
+    from bot.actions.faq import ActionAnswerFaq
+
+    tracker = make_tracker("et ça dure combien ?", intent="faq_cost", slots={"language": "fr", "course_id": "dh-soc-analyst-27"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    assert [m.get("detail") for m in messages] == ["duration"]
+    assert "dure 18 semaines" in messages[0]["text"]

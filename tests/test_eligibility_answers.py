@@ -394,3 +394,10 @@ def test_a_correction_says_so(text, correction):
 ])
 def test_ages_written_out_in_words(text, number):
     assert rules.normalize(text) == number
+
+
+@pytest.mark.parametrize("text, said", [("je suis un mec, je peux m inscrire ?", True), ("ik ben een man", True),
+                                        ("je suis une femme", True), ("je suis au chomage", False),
+                                        ("ik ben 25", False)])
+def test_a_message_can_say_whether_the_person_is_a_man_or_a_woman(text, said):
+    assert rules.states_gender(text) is said

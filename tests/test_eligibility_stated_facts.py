@@ -487,3 +487,13 @@ def test_a_question_about_the_language_level_gets_it_then_the_offer(catalogue_en
     assert "B2" not in messages[-1]["rules"] and messages[-1]["rules"]
     assert followup(events) == ["action_listen"]
     assert slots_set(events) == {"course_id": CLOUD}
+
+
+@pytest.mark.parametrize("language, text, note", [
+    ("fr", "je suis un homme, je peux faire la formation ?", "Formation réservée aux femmes."),
+    ("nl", "ik ben een man, mag ik die opleiding volgen?", "Opleiding uitsluitend voor vrouwen."),
+])
+def test_a_man_asking_about_a_course_for_women_gets_its_notes(catalogue_env, language, text, note):
+    messages, events = ask(text, language=language, course_id="dh-webdev-women-27")
+    assert note in messages[0]["text"]
+    assert followup(events) == ["action_listen"]  # no questions started

@@ -120,3 +120,16 @@ def test_the_place_in_a_list_a_message_picks(message, place):
 def test_a_question_about_the_language_level_required(message, asked):
     assert text.asks_language_level(message) is asked
     assert (text.detail_named(message) == "language_level") is asked
+
+
+def test_a_fragment_of_a_title_picks_one_course_of_a_list():
+    from bot.text import fragment_picked
+
+    courses = [{"id": "a", "title": {"nl": "PC-technicus en helpdesk"}},
+               {"id": "b", "title": {"nl": "Eerstelijns IT-support (Nederlandstalig)"}},
+               {"id": "c", "title": {"nl": "Excel voor gevorderden ('s avonds)"}}]
+    assert fragment_picked("die nederlandstalige", courses)["id"] == "b"
+    assert fragment_picked("die van 's avonds", courses)["id"] == "c"
+    assert fragment_picked("is er een stage bij?", courses) is None
+    assert fragment_picked("en hoeveel kost dat?", courses) is None
+    assert fragment_picked("die nederlandstalige", courses[:1]) is None  # no list to pick from

@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional
 from rasa_sdk import Action, Tracker
 
 from bot import text as words_of
+from bot.actions import eligibility_rules as rules_of
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.eligibility import ActionEligibilityStart
 
@@ -41,11 +42,17 @@ def question_about_the_course(tracker: Tracker, catalogue, unclear: bool = False
     diplôme ?") stays a search.
     """
     text = (tracker.latest_message or {}).get("text") or ""
-    if not text or text.startswith("/") or words_of.is_search(text):
+    if not text or text.startswith("/") or words_of.is_search(text) or words_of.is_search_for_many(text):
         return None
-    kind = words_of.rule_asked(text)
-    level = words_of.asks_course_level(text)
-    detail = unclear and len(text.split()) <= MAX_UNCLEAR_WORDS and words_of.detail_named(text) is not None
-    if not (kind or level or detail) or course_in_context(tracker, catalogue) is None:
+    named = words_of.named_course(text, catalogue)
+    asked = words_of.without_title(text, named)
+    kind = words_of.rule_asked(asked)
+    facts = bool(rules_of.stated_facts(text))
+    level = words_of.asks_course_level(asked)
+    # A detail of the course the message names ("netwerken en wifi, welk niveau Engels?"), or,
+    # when the NLU was unsure, a short question on a detail of the course in context.
+    detail = words_of.detail_named(asked) is not None and (
+        named is not None or (unclear and len(text.split()) <= MAX_UNCLEAR_WORDS))
+    if not (kind or facts or level or detail) or course_in_context(tracker, catalogue) is None:
         return None
-    return ActionEligibilityStart() if kind else ActionCourseDetail()
+    return ActionEligibilityStart() if kind or facts else ActionCourseDetail()

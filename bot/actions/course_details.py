@@ -24,10 +24,12 @@ from bot.actions.courses import (
     course_buttons,
     course_facts,
     course_title,
+    course_language_question,
     label,
     level_question,
     number_text,
     offer_similar_courses,
+    weeks_text,
     resolve_course,
     rule_phrase,
     say_if_full_or_closed,
@@ -55,6 +57,33 @@ WORDS_ONLY_DETAILS = ("format", "language_level")
 _DURATION_ASKED = re.compile(r"\b(?:dure|durent|duree|duurt|duren|hoe lang|hoelang|combien de temps|longtemps)\b")
 
 
+_ONLINE = re.compile(r"\b(?:en ligne|online|a distance|op afstand|thuis)\b")
+_ONSITE = re.compile(r"\b(?:sur place|presentiel|ter plaatse|op locatie|in de klas|en classe)\b")
+_REGISTERING = re.compile(r"\b(?:inscri\w*|inschrij\w*|aanmeld\w*|registr\w*)\b")
+_WHERE = re.compile(r"\b(?:ou se trouve|c est ou|c'est ou|ou c'est|ou c est|ou ca se passe|ou est ce|waar is dat|waar is het"
+                    r"|waar is da|waar gaat|waar vindt|waar moet ik naartoe|adresse|adres)\b")
+
+
+def strong_detail(text: str) -> Optional[str]:
+    """A course detail that the words ask and nothing else could: the language level, how long
+    ("ça dure combien ?"), where ("c'est où ?"), online or on site ("c'est en ligne ou sur place ?",
+    not "s'inscrire en ligne"); None otherwise."""
+    if not text:
+        return None
+    if words_of.asks_language_level(text):
+        return "language_level"
+    standard_text = words_of.standard(text)
+    if _DURATION_ASKED.search(standard_text):
+        return "duration"
+    online, onsite = _ONLINE.search(standard_text), _ONSITE.search(standard_text)
+    if (online and onsite) or ((online or onsite) and not _REGISTERING.search(standard_text)
+                               and len(standard_text.split()) <= 6):
+        return "format"
+    if _WHERE.search(standard_text) or (len(standard_text.split()) <= 4 and ("où" in text.lower() or " waar " in f" {standard_text} ")):
+        return "location"
+    return None
+
+
 def requested_detail(tracker: Tracker, named: Optional[Dict] = None) -> Optional[str]:
     """Which detail the user asked about.
 
@@ -70,6 +99,8 @@ def requested_detail(tracker: Tracker, named: Optional[Dict] = None) -> Optional
     text = words_of.without_title(latest.get("text") or "", named)
     if level_question(tracker) or (named and words_of.asks_language_level(text)):
         return "language_level"
+    if course_language_question(tracker):
+        return "teaching_languages"
     if words_of.asks_course_level(text):
         return "level"
     # A request to switch languages names a language without asking about the course's.
@@ -112,13 +143,13 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str,
     if detail == "duration" and weeks:
         if internship:
             return render(domain, "utter_detail_duration_with_internship", language, title=title,
-                          weeks=number_text(weeks), internship=number_text(internship))
-        return render(domain, "utter_detail_duration", language, title=title, weeks=number_text(weeks))
+                          weeks=weeks_text(domain, weeks, language), internship=weeks_text(domain, internship, language))
+        return render(domain, "utter_detail_duration", language, title=title, weeks=weeks_text(domain, weeks, language))
     if detail == "hours_per_week" and hours:
         return render(domain, "utter_detail_hours_per_week", language, title=title, hours=number_text(hours))
     if detail == "schedule" and hours and weeks:
         return render(domain, "utter_detail_schedule", language, title=title, hours=number_text(hours),
-                      weeks=number_text(weeks), format=label(domain, "utter_format_", course.get("format"), language) or "")
+                      weeks=weeks_text(domain, weeks, language), format=label(domain, "utter_format_", course.get("format"), language) or "")
     if detail == "start_date" and course.get("start_date"):
         return render(domain, "utter_detail_start_date", language, title=title,
                       date=format_day(course["start_date"], language))
@@ -145,7 +176,7 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str,
             return render(domain, "utter_detail_online", language, title=title)
     if detail == "internship" and internship is not None:
         if internship:
-            return render(domain, "utter_detail_internship", language, title=title, weeks=number_text(internship))
+            return render(domain, "utter_detail_internship", language, title=title, weeks=weeks_text(domain, internship, language))
         return render(domain, "utter_detail_no_internship", language, title=title)
     if detail == "language_level":
         eligibility = course.get("eligibility")
@@ -244,7 +275,7 @@ class ActionCourseDetail(CatalogueAction):
                 if answered:
                     # "Et ça dure combien de temps ?" after a short list: each one's answer, then
                     # the choice, rather than a question the person has to answer first.
-                    dispatcher.utter_message(text=answered, detail=detail)
+                    dispatcher.utter_message(text=answered, detail=detail, listed=[c["id"] for c in candidates])
                     dispatcher.utter_message(response="utter_which_course_interests",
                                              buttons=[course_button(c, language) for c in candidates])
                 else:
@@ -255,6 +286,12 @@ class ActionCourseDetail(CatalogueAction):
         if course.get("withdrawn"):
             dispatcher.utter_message(response="utter_course_withdrawn", title=course_title(course, language))
             return [SlotSet("course_id", None)]
+        text = (tracker.latest_message or {}).get("text") or ""
+        if detail is None and (rules_of.stated_facts(text) or words_of.rule_asked(words_of.without_title(text, named))):
+            # "J'ai 17 ans, la formation <course> c'est possible ?": the rules those facts concern.
+            from bot.actions.eligibility import ActionEligibilityStart
+
+            return ActionEligibilityStart().run(dispatcher, tracker, domain)
         unavailable = say_if_full_or_closed(dispatcher, course, language, tracker)
         if detail is None:
             dispatcher.utter_message(text=course_overview(domain, course, language),

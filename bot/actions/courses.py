@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -51,7 +52,7 @@ def course_facts(domain: DomainDict, course: Dict[str, Any], language: str) -> s
         label(domain, "utter_level_", course.get("level"), language),
     ]
     if course.get("duration_weeks"):
-        facts.append(render(domain, "utter_fact_weeks", language, weeks=number_text(course["duration_weeks"])))
+        facts.append(weeks_text(domain, course["duration_weeks"], language))
     if course.get("start_date"):
         facts.append(render(domain, "utter_fact_starts", language, date=format_day(course["start_date"], language)))
     if course.get("status") == "full":
@@ -59,6 +60,13 @@ def course_facts(domain: DomainDict, course: Dict[str, Any], language: str) -> s
     elif course.get("status") == "closed":
         facts.append(render(domain, "utter_fact_closed", language))
     return ", ".join(f for f in facts if f)
+
+
+def weeks_text(domain: DomainDict, weeks: Any, language: str) -> str:
+    """ "1 semaine", "12 semaines"; "1 week", "12 weken"."""
+    if float(weeks) == 1:
+        return render(domain, "utter_fact_one_week", language)
+    return render(domain, "utter_fact_weeks", language, weeks=number_text(weeks))
 
 
 def number_text(value: Any) -> str:
@@ -117,8 +125,29 @@ def level_question(tracker: Tracker) -> bool:
     text = (tracker.latest_message or {}).get("text") or ""
     if words_of.asks_language_level(text) and tracker.get_slot("course_id"):
         return True
+    if (last_detail_answered(tracker) == "teaching_languages" and {"niveau", "level"} & set(words_of.fold(text).split())
+            and not set(words_of.fold(text).split()) & words_of.COURSE_LEVEL_WORDS):
+        return True  # "et faut quel niveau ?" after the languages it is given in: the level in them
     return (len(text.split()) <= 4 and language_named(text) is not None
             and last_detail_answered(tracker) == "language_level")
+
+
+# Words that make a language named a question about the course's ("on peut la faire en
+# néerlandais ?", "kan ik die opleiding in het Frans volgen?"), not a request to switch.
+_ABOUT_THE_COURSE = re.compile(
+    r"\b(?:la|le|l) (?:faire|suivre)\b|\b(?:cette|la|ce) (?:formation|cours)\b|\bformation\b"
+    r"|\b(?:volgen|doen)\b|\b(?:die|deze|de) (?:opleiding|cursus)\b|\b(?:gegeven|donnee|donne|enseigne)\b")
+
+
+def course_language_question(tracker: Tracker) -> bool:
+    """Whether a message naming a language asks whether the course under discussion is given in it."""
+    text = words_of.fold((tracker.latest_message or {}).get("text") or "").replace("'", " ")
+    if not tracker.get_slot("course_id") or words_of.asks_language_level(text):
+        return False
+    # The clause that names the language says what it is about ("kan het in het Nederlands? hoe
+    # lang duurt de opleiding?" asks to switch, then about the course).
+    return any(language_named(clause) in ("fr", "nl", "en") and _ABOUT_THE_COURSE.search(clause)
+               for clause in re.split(r"[?.!,;:]", text))
 
 
 def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Dict]]:
@@ -144,6 +173,9 @@ def resolve_course(tracker: Tracker, catalogue) -> Tuple[Optional[Dict], List[Di
     listed = last_listed(tracker, catalogue) if place else []
     if listed and -len(listed) <= (place - 1 if place > 0 else place) < len(listed):
         return listed[place - 1 if place > 0 else place], []  # "la deuxième" of the list just shown
+    fragment = words_of.fragment_picked(text, last_listed(tracker, catalogue)) if not place else None
+    if fragment:
+        return fragment, []  # "die nederlandstalige" of the list just shown
     known = words_of.catalogue_words(catalogue)
     current = tracker.get_slot("course_id")
     # "Liever in het Nederlands: waar is dat?" names a language to speak, not the course given in it.

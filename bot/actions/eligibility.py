@@ -191,6 +191,12 @@ class ActionEligibilityStart(CatalogueAction):
             dispatcher.utter_message(response="utter_eligibility_no_rules", title=title)
             dispatcher.utter_message(response="utter_eligibility_not_final")
             return events + [SlotSet(slot, value) for slot, value in stated.items()] + [FollowupAction(LISTEN)]
+        notes, notes_language = localized(course.get("eligibility") or {}, "notes", language)
+        if notes and rules_of.states_gender(text) and rules_of.notes_concern(notes, ["gender"]):
+            # "Je suis un homme, je peux faire <course réservé aux femmes> ?": the feed has no rule
+            # on it, its notes say.
+            dispatcher.utter_message(text=with_note(domain, notes, notes_language, language))
+            return events + [SlotSet(slot, value) for slot, value in stated.items()] + [FollowupAction(LISTEN)]
         if stated:
             return events + answer_stated_facts(dispatcher, tracker, domain, course, stated, text, language)
         if asks_language_level(text) and detail_answer(domain, course, "language_level", language):

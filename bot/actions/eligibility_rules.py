@@ -1282,7 +1282,17 @@ _NOTE_TOPICS = {
     "elig_diploma": (r"\b(?:diplom\w*|cess|secondaire|secundair|bachel\w*|master|titre|getuigschrift|superieur"
                      r"|hoger onderwijs)\b"),
     **{slot: _LEVEL_NOTE_TOPIC for slot in LANGUAGE_SLOTS.values()},
+    # No slot: the feed has no rule on it, only notes ("formation réservée aux femmes").
+    "gender": r"\b(?:femmes?|vrouwen|vrouw|hommes?|mannen|filles|meisjes|women)\b",
 }
+_GENDER_STATED = re.compile(
+    r"\b(?:je suis|j'suis|suis|ik ben|ben|k ben)(?: (?:un|une|een))? (?:homme|mec|gars|garcon|monsieur|femme|fille"
+    r"|dame|man|jongen|vent|vrouw|meisje)\b")
+
+
+def states_gender(text: Optional[str]) -> bool:
+    """Whether a message says whether the person is a man or a woman ("je suis un mec", "ik ben een man")."""
+    return bool(_GENDER_STATED.search(normalize(text)))
 
 
 def notes_concern(notes: Optional[str], slots) -> bool:

@@ -14,7 +14,7 @@ from bot import text as words_of
 from bot.actions.about_course import question_about_the_course
 from bot.actions.catalogue import open_catalogue, search_courses, user_language, utter_with_contact
 from bot.actions.course_details import ActionCourseDetail
-from bot.actions.courses import course_button
+from bot.actions.courses import course_button, last_listed
 from bot.actions.info_sessions import ActionInfoSessions
 from bot.actions.registration import ActionRegistrationStart, changes_date, reference_in
 from bot.actions.texts import response_text
@@ -126,7 +126,11 @@ def picks_from_the_list(tracker: Tracker) -> bool:
     # The place comes first ("la deuxième, ...", "et de eerste?"): "mon premier emploi" picks nothing.
     opening = " ".join(words_of.fold(text).replace("'", " ").split()[:3])
     if words_of.ordinal_picked(text) is None or words_of.ordinal_picked(opening) is None:
-        return False
+        # "Die nederlandstalige": a fragment of one listed course's title.
+        try:
+            return words_of.fragment_picked(text, last_listed(tracker, open_catalogue())) is not None
+        except CatalogueUnavailable:
+            return False
     try:
         return bool(json.loads(tracker.get_slot("last_search") or "{}").get("shown"))
     except (ValueError, AttributeError):

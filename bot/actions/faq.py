@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from bot import text as words_of
 from bot.actions.about_course import question_about_the_course
 from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
-from bot.actions.course_details import course_overview, detail_answer, detail_of_each
+from bot.actions.course_details import course_overview, detail_answer, detail_of_each, strong_detail
 from bot.actions.courses import course_button, just_listed, offer_similar_courses, say_if_full_or_closed
 from bot.language import language_named
 from bot.text import COURSE_DETAIL_TOPICS, FAQ_INTENT_PREFIX
@@ -47,16 +47,23 @@ class ActionAnswerFaq(CatalogueAction):
             dispatcher.utter_message(text=course_answer, detail=detail)
             if unavailable:
                 offer_similar_courses(dispatcher, catalogue, course, language)
-            return []
-        if detail_topic := COURSE_DETAIL_TOPICS.get(topic or ""):
-            # "C'est où ?" right after a short list: where each of those courses is given.
-            listed = just_listed(tracker, catalogue)
-            answered = detail_of_each(domain, listed, detail_topic, language) if listed else None
-            if answered:
-                dispatcher.utter_message(text=answered, detail=detail_topic)
-                dispatcher.utter_message(response="utter_which_course_interests",
-                                         buttons=[course_button(c, language) for c in listed])
+            if not (topic and topic not in COURSE_DETAIL_TOPICS and topic != "language_support"
+                    and detail == strong_detail(self.text(tracker)) and answer):
                 return []
+            # "C'est où ? je ne sais pas aller loin avec les enfants": the place, then childcare.
+        else:
+            detail_topic = COURSE_DETAIL_TOPICS.get(topic or "") or strong_detail(self.text(tracker))
+            if topic == "language_support" and words_of.asks_language_level(self.text(tracker)):
+                detail_topic = "language_level"
+            if detail_topic:
+                # "C'est où ?" right after a short list: where each of those courses is given.
+                listed = just_listed(tracker, catalogue)
+                answered = detail_of_each(domain, listed, detail_topic, language) if listed else None
+                if answered:
+                    dispatcher.utter_message(text=answered, detail=detail_topic, listed=[c["id"] for c in listed])
+                    dispatcher.utter_message(response="utter_which_course_interests",
+                                             buttons=[course_button(c, language) for c in listed])
+                    return []
         if answer is None:
             utter_with_contact(dispatcher, language, "utter_faq_unknown", catalogue)
         elif answer_language == language:
@@ -64,6 +71,11 @@ class ActionAnswerFaq(CatalogueAction):
         else:
             dispatcher.utter_message(response="utter_faq_answer_other_language", answer=answer)
         return []
+
+    @staticmethod
+    def text(tracker: Tracker) -> str:
+        """The latest message's text."""
+        return (tracker.latest_message or {}).get("text") or ""
 
     @staticmethod
     def course_answer(tracker: Tracker, domain: DomainDict, catalogue, topic: Optional[str],
@@ -81,15 +93,22 @@ class ActionAnswerFaq(CatalogueAction):
             # rest of the message says which detail, if any, or the course itself is asked about.
             rest = words_of.without_title(text, course)
             asked = "language_level" if words_of.asks_language_level(rest) else words_of.detail_named(rest)
-            detail = asked or (detail if words_of.detail_named(rest) == detail else None)
-            if detail is None:
+            if asked:
+                detail = asked
+            elif detail:
+                # The topic's word was the title's ("certificaat" of "Certificaat Google IT
+                # Support"): the course itself is asked about.
                 return course_overview(domain, course, language), None, course
-        if not detail:
-            return None, None, None
+            # Otherwise a FAQ topic that is no course detail (childcare...): the hub's answer.
         course_id = tracker.get_slot("course_id")
         if course is None and course_id:
             course = catalogue.get_course(course_id)
         if not course or course.get("withdrawn"):
+            return None, None, None
+        # "Ça dure combien ?" read as the cost, "c'est en ligne ou sur place ?" as registration:
+        # words that can only ask one detail of the course win over the FAQ topic.
+        detail = strong_detail(words_of.without_title(text, course)) or detail
+        if not detail:
             return None, None, None
         asked = language_named(text) if detail == "language_level" else None
         return detail_answer(domain, course, detail, language, asked_language=asked), detail, course

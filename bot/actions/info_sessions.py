@@ -59,6 +59,11 @@ class ActionInfoSessions(CatalogueAction):
                 lines = []
                 for candidate in candidates:
                     title = course_title(candidate, language)
+                    if candidate.get("status") in ("full", "closed"):
+                        # "Il reste de la place ?": a full course says so, not its next session.
+                        status = render(domain, f"utter_fact_{candidate['status']}", language)
+                        lines.append(render(domain, "utter_course_status_of", language, title=title, status=status))
+                        continue
                     upcoming = coming_sessions(catalogue, candidate["id"], limit=1)
                     lines.append(render(domain, "utter_next_session_of", language, title=title,
                                         session=session_line(domain, upcoming[0], language).lstrip("- ")) if upcoming

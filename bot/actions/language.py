@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
 from bot.actions.course_details import ActionCourseDetail
-from bot.actions.courses import level_question
+from bot.actions.courses import course_language_question, level_question
 from bot.actions.texts import render
 from bot.language import LANGUAGE_SWITCH, SUPPORTED_LANGUAGES, choose_language, language_named, other_language
 
@@ -39,7 +39,8 @@ def requested_language(tracker: Tracker) -> Optional[str]:
     latest = tracker.latest_message or {}
     if latest.get(LANGUAGE_SWITCH):
         return str(latest[LANGUAGE_SWITCH])  # a switch with a question (bot.nlu.language_switch)
-    if (latest.get("intent") or {}).get("name") != CHANGE_LANGUAGE_INTENT or level_question(tracker):
+    if ((latest.get("intent") or {}).get("name") != CHANGE_LANGUAGE_INTENT or level_question(tracker)
+            or course_language_question(tracker)):
         return None
     for entity in latest.get("entities") or []:
         if entity.get("entity") == "language_name" and entity.get("value"):
@@ -95,8 +96,9 @@ class ActionChangeLanguage(Action):
     ) -> List[EventType]:
         """The slot was already switched by ValidateSlotMappings; this answers, in the new language,
         and answers the question the message also asks ("liever in het Nederlands: waar is dat?")."""
-        if level_question(tracker):
-            # "Faut-il parler néerlandais ?" about the course: its level, in the same language.
+        if level_question(tracker) or course_language_question(tracker):
+            # "Faut-il parler néerlandais ?", "on peut la faire en néerlandais ?" about the course:
+            # its level, or the languages it is given in, in the same language.
             return ActionCourseDetail().run(dispatcher, tracker, domain)
         requested = requested_language(tracker)
         if requested in SUPPORTED_LANGUAGES:

@@ -14,6 +14,7 @@ from bot import text as words_of
 from bot.actions import course_search
 from bot.actions.about_course import question_about_the_course
 from bot.actions.catalogue import CatalogueAction, staleness_note
+from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import (
     PAGE_SIZE,
     course_button,
@@ -134,7 +135,11 @@ class ActionSearchCourses(CatalogueAction):
         if about_course:
             # "C'est pour les débutants ?" after an answer about a course asks its level.
             return about_course.run(dispatcher, tracker, domain)
+        text = (tracker.latest_message or {}).get("text") or ""
         request = search_request(tracker)
+        if not request["filters"] and words_of.is_title_of(text, words_of.named_course(text, catalogue), catalogue):
+            # "PC-technicus en helpdesk": that course, not a list of those sharing its words.
+            return ActionCourseDetail().run(dispatcher, tracker, domain)
         if not request["words"] and not request["filters"]:
             dispatcher.utter_message(response="utter_ask_search_topic")
             return []
