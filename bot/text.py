@@ -500,7 +500,7 @@ def without_title(text: str, course: Optional[Dict[str, Any]]) -> str:
     prix ?" the cost, not the certificate or the level the titles speak of)."""
     if not course or not text:
         return text or ""
-    titles = title_words(course)
+    titles = {w for w in title_words(course) if len(w) > 2} - _stop_words()  # "en", "de" ask on
     kept = [w for w in re.findall(r"\w+|[?]", standard(text).replace("'", " ")) if w not in titles]
     return " ".join(kept)
 
@@ -519,13 +519,20 @@ def is_title_of(text: str, course: Optional[Dict[str, Any]], catalogue) -> bool:
     formation premiers clics"): one word ("web", "dotnet") is a search."""
     if not course or is_search_for_many(text):
         return False
-    known = catalogue_words(catalogue)
-    words = [part for w in correct_spelling(keywords(text), known, leave=everyday_words())
-             for part in re.findall(r"[^\W_]+", w) if part not in _REQUEST_WORDS]
-    titles = title_words(course)
+    title = course.get("title")
+    texts = list(title.values()) if isinstance(title, dict) else []
+    texts += [course.get(f"title_{code}") or "" for code in ("fr", "nl", "en")]
+    titles = set(re.findall(r"[^\W_]+", fold(" ".join(texts))))  # every word, "eerste" of "Eerste klikken" too
+    known = catalogue_words(catalogue) | titles
+    words = [w for w in re.findall(r"[^\W_]+", " ".join(correct_spelling(re.findall(r"[^\W_]+", standard(text)), known,
+                                                                           leave=everyday_words())))
+             if w not in _REQUEST_WORDS and w not in _ARTICLES]
     if not words or not all(any(t.startswith(w) for t in titles) for w in words):
         return False
     return len(words) >= 2
+
+
+_ARTICLES = frozenset({"la", "le", "les", "l", "de", "du", "des", "het", "een", "die", "deze", "the", "a"})
 
 
 def is_search_for_many(text: str) -> bool:

@@ -259,3 +259,24 @@ def test_a_faq_word_about_a_full_course_says_it_is_full_first(catalogue_env, lan
     messages, _ = run_action(ActionAnswerFaq(), tracker)
     assert messages[0]["response"] == "utter_course_full_first"
     assert "Rue du Dessin 8" in messages[1]["text"]
+
+
+@pytest.mark.parametrize("text, code", [
+    ("préqualification technicien helpdesk", "fr"),    # a French title alone
+    ("servicedeskmedewerker ICT", "nl"),                # a Dutch title alone
+    ("servicedeskmedewerker ICT, c'est quoi ?", "fr"),  # a title is a name: the other words say
+])
+def test_a_course_title_says_nothing_of_the_person_s_language_but_its_own(catalogue_env, text, code):
+    from bot.actions.language import guess_without_titles
+    from bot.language import detect_language
+
+    tracker = make_tracker(text, language_guess=detect_language(text).as_dict())
+    assert guess_without_titles(tracker)["code"] == code
+
+
+def test_a_faq_question_naming_a_full_course_says_it_is_full_first(catalogue_env):
+    tracker = make_tracker("la formation designer UX UI, comment on s'inscrit ?", intent="faq_registration_process",
+                           slots={"language": "fr"})
+    messages, _ = run_action(ActionAnswerFaq(), tracker)
+    responses = [m.get("response") for m in messages]
+    assert responses[:2] == ["utter_course_full_first", "utter_faq_answer"]

@@ -336,15 +336,25 @@ def test_a_correction_that_makes_the_person_eligible(catalogue_env):
 @pytest.mark.parametrize("text, intent, slots", [
     ("oui", "affirm", {}),  # says nothing new
     ("j'ai 24 ans", "inform", {}),  # the same answer
-    ("en fait j'ai 17 ans", "inform", {"elig_checked_courses": []}),  # no verdict in this session
-    ("en fait j'ai 17 ans", "inform", {"course_id": SOC}),  # another course than the one checked
-    ("j'ai le CESS", "inform", {}),  # a fact the course's rules do not ask
 ])
 def test_a_statement_without_a_correction_to_make_asks_how_to_help(catalogue_env, text, intent, slots):
     tracker = make_tracker(text, intent=intent, slots={"language": "fr", "course_id": WEB,
                                                        "elig_checked_courses": [WEB], **WEB_ANSWERS, **slots})
     messages, events = run_action(ActionEligibilityCorrection(), tracker)
     assert [m["response"] for m in messages] == ["utter_how_can_i_help"] and events == []
+
+
+@pytest.mark.parametrize("text, slots, course", [
+    ("en fait j'ai 17 ans", {"elig_checked_courses": []}, WEB),  # no verdict in this session
+    ("en fait j'ai 17 ans", {"course_id": SOC}, SOC),  # another course than the one checked
+    ("j'ai le CESS", {}, WEB),  # a fact the course's rules do not ask: it says so
+])
+def test_a_fact_told_about_the_course_under_discussion_gets_the_rule_it_concerns(catalogue_env, text, slots, course):
+    tracker = make_tracker(text, intent="inform", slots={"language": "fr", "course_id": WEB,
+                                                         "elig_checked_courses": [WEB], **WEB_ANSWERS, **slots})
+    messages, events = run_action(ActionEligibilityCorrection(), tracker)
+    assert "utter_how_can_i_help" not in [m["response"] for m in messages]
+    assert {"event": "slot", "name": "course_id", "timestamp": None, "value": course} in events
 
 
 def test_the_verdict_remembers_the_course_it_was_given_for(catalogue_env):

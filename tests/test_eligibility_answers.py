@@ -396,8 +396,8 @@ def test_ages_written_out_in_words(text, number):
     assert rules.normalize(text) == number
 
 
-@pytest.mark.parametrize("text, said", [("je suis un mec, je peux m inscrire ?", True), ("ik ben een man", True),
-                                        ("je suis une femme", True), ("je suis au chomage", False),
-                                        ("ik ben 25", False)])
+@pytest.mark.parametrize("text, said", [("je suis un mec, je peux m inscrire ?", "man"), ("ik ben een man", "man"),
+                                        ("je suis une femme de 52 ans", "woman"), ("je suis au chomage", None),
+                                        ("ik ben 25", None)])
 def test_a_message_can_say_whether_the_person_is_a_man_or_a_woman(text, said):
-    assert rules.states_gender(text) is said
+    assert rules.states_gender(text) == said

@@ -379,10 +379,17 @@ def test_a_question_with_facts_the_nlu_took_for_a_statement_gets_the_rules_too(c
     assert slots_set(events)["elig_age"] in (16, 17)
 
 
-def test_a_statement_without_a_question_is_not_answered_with_rules(catalogue_env):
-    tracker = make_tracker("j'ai 17 ans", intent="inform", slots={"language": "fr", "course_id": JAVA})
+def test_a_statement_out_of_the_blue_is_not_answered_with_rules(catalogue_env):
+    tracker = make_tracker("j'ai 17 ans", intent="inform", slots={"language": "fr", "course_id": None})
     messages, events = run_action(ActionEligibilityCorrection(), tracker)
     assert [m["response"] for m in messages] == ["utter_how_can_i_help"] and events == []
+
+
+def test_a_statement_about_the_course_under_discussion_gets_its_rule(catalogue_env):
+    tracker = make_tracker("jsuis pas inscrit chez actiris moi", intent="deny", slots={"language": "fr", "course_id": JAVA})
+    messages, events = run_action(ActionEligibilityCorrection(), tracker)
+    assert "Actiris" in rule_lines(messages)[0]
+    assert slots_set(events)["elig_registered_jobseeker"] is False
 
 
 def test_facts_in_a_question_without_a_course_are_kept(catalogue_env):
@@ -495,5 +502,11 @@ def test_a_question_about_the_language_level_gets_it_then_the_offer(catalogue_en
 ])
 def test_a_man_asking_about_a_course_for_women_gets_its_notes(catalogue_env, language, text, note):
     messages, events = ask(text, language=language, course_id="dh-webdev-women-27")
-    assert note in messages[0]["text"]
+    assert messages[0]["response"] == "utter_course_notes" and note in messages[0]["notes"]
     assert followup(events) == ["action_listen"]  # no questions started
+
+
+def test_a_woman_asking_about_a_course_for_women_gets_the_rules_her_facts_concern(catalogue_env):
+    messages, events = ask("je suis une femme de 52 ans, je peux faire la formation ?", course_id="dh-webdev-women-27")
+    assert "utter_course_notes" not in [m.get("response") for m in messages]
+    assert slots_set(events)["elig_age"] == 52

@@ -60,8 +60,9 @@ _DURATION_ASKED = re.compile(r"\b(?:dure|durent|duree|duurt|duren|hoe lang|hoela
 _ONLINE = re.compile(r"\b(?:en ligne|online|a distance|op afstand|thuis)\b")
 _ONSITE = re.compile(r"\b(?:sur place|presentiel|ter plaatse|op locatie|in de klas|en classe)\b")
 _REGISTERING = re.compile(r"\b(?:inscri\w*|inschrij\w*|aanmeld\w*|registr\w*)\b")
-_WHERE = re.compile(r"\b(?:ou se trouve|c est ou|c'est ou|ou c'est|ou c est|ou ca se passe|ou est ce|waar is dat|waar is het"
-                    r"|waar is da|waar gaat|waar vindt|waar moet ik naartoe|adresse|adres)\b")
+_WHERE = re.compile(r"\b(?:ou se trouve|c'?\s?est ou(?=\s*(?:[?!.]|$|une fois|exactement|donc|alors|ca|la formation))"
+                    r"|ou ca se passe|ou est ce|waar is dat|waar is het|waar is da|waar gaat|waar vindt"
+                    r"|waar moet ik naartoe|adresse|adres)")
 
 
 def strong_detail(text: str) -> Optional[str]:

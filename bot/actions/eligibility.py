@@ -192,10 +192,11 @@ class ActionEligibilityStart(CatalogueAction):
             dispatcher.utter_message(response="utter_eligibility_not_final")
             return events + [SlotSet(slot, value) for slot, value in stated.items()] + [FollowupAction(LISTEN)]
         notes, notes_language = localized(course.get("eligibility") or {}, "notes", language)
-        if notes and rules_of.states_gender(text) and rules_of.notes_concern(notes, ["gender"]):
+        if notes and rules_of.states_gender(text) == "man" and rules_of.notes_concern(notes, ["gender"]):
             # "Je suis un homme, je peux faire <course réservé aux femmes> ?": the feed has no rule
             # on it, its notes say.
-            dispatcher.utter_message(text=with_note(domain, notes, notes_language, language))
+            dispatcher.utter_message(response="utter_course_notes", title=title,
+                                     notes=with_note(domain, notes, notes_language, language))
             return events + [SlotSet(slot, value) for slot, value in stated.items()] + [FollowupAction(LISTEN)]
         if stated:
             return events + answer_stated_facts(dispatcher, tracker, domain, course, stated, text, language)
@@ -781,11 +782,15 @@ class ActionEligibilityCorrection(CatalogueAction):
     @staticmethod
     def _question_with_facts(dispatcher, tracker: Tracker, domain: DomainDict, catalogue: Catalogue,
                              language: str) -> Optional[List[EventType]]:
-        """Facts in a question about a course ("ik ben 16, mag ik X volgen?"): their rules; None
-        for a statement ("en fait j'ai 17 ans") or without a course."""
+        """Facts in a question about a course ("ik ben 16, mag ik X volgen?"), or told right after
+        an answer about one ("jsuis pas inscrit chez Actiris moi"): their rules; None for a
+        statement out of the blue ("en fait j'ai 17 ans") or without a course."""
         text = (tracker.latest_message or {}).get("text") or ""
         facts = dict(_facts(text))
-        if not facts or not text.rstrip().endswith("?"):
+        course_id = tracker.get_slot("course_id")
+        told = course_id and (course_id not in (tracker.get_slot("elig_checked_courses") or [])
+                              or any(tracker.get_slot(slot) != value for slot, value in facts.items()))
+        if not facts or not (text.rstrip().endswith("?") or told):
             return None
         course, _ = resolve_course(tracker, catalogue)
         if course is None or course.get("withdrawn") or not rules_of.needed_slots(course.get("eligibility")):

@@ -151,6 +151,9 @@ def normalize(text: Optional[str]) -> str:
     folded = _digits_for_number_words(folded)  # before letters typed thrice: "tweeëntwintig"
     folded = re.sub(r"([a-z])\1{2,}", r"\1\1", folded)
     folded = re.sub(r"\b(\d+)(ans|an|jaar|jr)\b", r"\1 \2", folded)  # "17ans"
+    # "je suis une femme de 52 ans", "ik ben een man van 40 jaar": the person's age.
+    folded = re.sub(r"\b(femme|homme|dame|mec|maman|mere|papa|pere) de (\d+) ans\b", r"\1, j'ai \2 ans", folded)
+    folded = re.sub(r"\b(vrouw|man|moeder|mama|vader|papa) van (\d+) jaar\b", r"\1, ik ben \2 jaar", folded)
     folded = re.sub(r"\b(st|ste)\.", r"\1 ", folded)
     folded = re.sub(r"\s+", " ", folded.replace("-", " ")).strip()
     for pattern, replacement in _TUSSENTAAL:
@@ -1286,13 +1289,16 @@ _NOTE_TOPICS = {
     "gender": r"\b(?:femmes?|vrouwen|vrouw|hommes?|mannen|filles|meisjes|women)\b",
 }
 _GENDER_STATED = re.compile(
-    r"\b(?:je suis|j'suis|suis|ik ben|ben|k ben)(?: (?:un|une|een))? (?:homme|mec|gars|garcon|monsieur|femme|fille"
-    r"|dame|man|jongen|vent|vrouw|meisje)\b")
+    r"\b(?:je suis|j'suis|suis|ik ben|ben|k ben)(?: (?:un|une|een))? (?:(?P<man>homme|mec|gars|garcon|monsieur|man"
+    r"|jongen|vent)|femme|fille|dame|vrouw|meisje)\b")
 
 
-def states_gender(text: Optional[str]) -> bool:
-    """Whether a message says whether the person is a man or a woman ("je suis un mec", "ik ben een man")."""
-    return bool(_GENDER_STATED.search(normalize(text)))
+def states_gender(text: Optional[str]) -> Optional[str]:
+    """"man" or "woman" when a message says it of the person ("je suis un mec", "ik ben een vrouw"), else None."""
+    match = _GENDER_STATED.search(normalize(text))
+    if not match:
+        return None
+    return "man" if match.group("man") else "woman"
 
 
 def notes_concern(notes: Optional[str], slots) -> bool:

@@ -47,8 +47,8 @@ class ActionAnswerFaq(CatalogueAction):
             dispatcher.utter_message(text=course_answer, detail=detail)
             if unavailable:
                 offer_similar_courses(dispatcher, catalogue, course, language)
-            if not (topic and topic not in COURSE_DETAIL_TOPICS and topic != "language_support"
-                    and detail == strong_detail(self.text(tracker)) and answer):
+            if not (topic and topic not in COURSE_DETAIL_TOPICS and topic != "registration_process"
+                    and detail == "location" == strong_detail(self.text(tracker)) and answer):
                 return []
             # "C'est où ? je ne sais pas aller loin avec les enfants": the place, then childcare.
         else:
@@ -64,12 +64,18 @@ class ActionAnswerFaq(CatalogueAction):
                     dispatcher.utter_message(response="utter_which_course_interests",
                                              buttons=[course_button(c, language) for c in listed])
                     return []
+        named = None if course_answer else words_of.named_course(self.text(tracker), catalogue)
+        # "La formation X, il y a une liste d'attente ?": a full or closed course says so first.
+        unavailable = bool(named and not named.get("withdrawn")
+                           and say_if_full_or_closed(dispatcher, named, language, tracker))
         if answer is None:
             utter_with_contact(dispatcher, language, "utter_faq_unknown", catalogue)
         elif answer_language == language:
             dispatcher.utter_message(response="utter_faq_answer", answer=answer)
         else:
             dispatcher.utter_message(response="utter_faq_answer_other_language", answer=answer)
+        if unavailable:
+            offer_similar_courses(dispatcher, catalogue, named, language)
         return []
 
     @staticmethod

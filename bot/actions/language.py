@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,10 +12,13 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
+from bot.actions.catalogue import open_catalogue
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import course_language_question, level_question
 from bot.actions.texts import render
-from bot.language import LANGUAGE_SWITCH, SUPPORTED_LANGUAGES, choose_language, language_named, other_language
+from bot.language import (LANGUAGE_SWITCH, SUPPORTED_LANGUAGES, choose_language, detect_language, language_named,
+                          other_language)
+from catalogue_sync.errors import CatalogueUnavailable
 
 CHANGE_LANGUAGE_INTENT = "change_language"
 
@@ -50,6 +54,36 @@ def requested_language(tracker: Tracker) -> Optional[str]:
     return language_named(latest.get("text")) or other_language(tracker.get_slot("language"))
 
 
+def guess_without_titles(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The NLU's guess of the message's language, unless the message names a course by its
+    title: a title is a name, not the person's language ("eerstelijns IT-support, c'est quoi ?"
+    is French). Then the words besides the title say it, or, with none, the language of the
+    title the message matches ("pc-technicus" is the Dutch title)."""
+    latest = tracker.latest_message or {}
+    guess = latest.get("language")
+    text = latest.get("text") or ""
+    if not text or text.startswith("/") or latest.get(LANGUAGE_SWITCH):
+        return guess
+    try:
+        course = words_of.named_course(text, open_catalogue())
+    except CatalogueUnavailable:
+        return guess
+    if not course:
+        return guess
+    titles = {code: set(re.findall(r"[^\W_]+", words_of.fold(course.get(f"title_{code}") or
+                                                              (course.get("title") or {}).get(code) or "")))
+              for code in SUPPORTED_LANGUAGES}
+    every_title = set().union(*titles.values())
+    words = re.findall(r"[^\W_]+", words_of.fold(text))
+    rest = [w for w in words if w not in every_title]
+    if rest:
+        return detect_language(" ".join(rest)).as_dict() if len(rest) < len(words) else guess
+    only = [code for code, title in titles.items() if set(words) <= title]
+    if len(only) == 1:
+        return {"code": only[0], "confidence": 1.0, "decisive": False, "words": len(words)}
+    return guess
+
+
 class ValidateSlotMappings(ValidationAction):
     """Runs after every user message (the default action_extract_slots calls it)."""
 
@@ -77,7 +111,7 @@ class ValidateSlotMappings(ValidationAction):
         language, source = choose_language(
             current=tracker.get_slot("language"),
             source=tracker.get_slot("language_source"),
-            guess=(tracker.latest_message or {}).get("language"),
+            guess=guess_without_titles(tracker),
             requested=requested if requested in SUPPORTED_LANGUAGES else None,
             page_language=page_language(tracker),
         )

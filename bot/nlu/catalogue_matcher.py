@@ -189,7 +189,8 @@ class CatalogueMatcher(GraphComponent, IntentClassifier):
         titled = [w for w in folded if w not in words_of.NOT_NAMING and w in words_of.title_words(course)]
         if len(titled) >= 2 or any(w not in self.everyday_words for w in titled):
             return course["id"]
-        return None
+        # The message is the course's title ("eerste klikken"), whatever words of it others use.
+        return course["id"] if words_of.is_title_of(text, course, catalogue) else None
 
     def _rank_first(self, message: Message, search: str) -> None:
         """Swaps the confidences of the top intent and `search` (they still sum to 1)."""
