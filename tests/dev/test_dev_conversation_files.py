@@ -1,7 +1,8 @@
-"""The development set of whole conversations (tests/dev): its catalogue and files are sound (no server).
+"""The development sets of whole conversations (tests/dev, tests/dev2): their catalogues and files are sound (no server).
 
-Unlike the held-out evaluation (tests/eval), its failures may be read to improve the bot; it is
-played with `python -m bench.eval_conversations --set tests/dev`.
+Unlike the held-out evaluation (tests/eval), their failures may be read to improve the bot; each is
+played with `python -m bench.eval_conversations --set tests/dev` (or tests/dev2). Each was written
+by someone who had not read the others, on a provider of its own.
 """
 
 from __future__ import annotations
@@ -17,27 +18,34 @@ import pytest
 from bench.eval_conversations import (CLASSES, LANGUAGES, appears, eval_feed, fold, load_conversations,
                                       load_set_macros)
 
-DEV_DIR = Path(__file__).resolve().parent
-REPO_ROOT = DEV_DIR.parents[1]
-CATALOGUE = DEV_DIR / "catalogue.json"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Each set: its folder, its ids' prefix, the conversations it has at least per language.
+SETS = {"dev": (REPO_ROOT / "tests" / "dev", "dev", 100), "dev2": (REPO_ROOT / "tests" / "dev2", "dev2", 80)}
 OTHER_FEEDS = {"demo": REPO_ROOT / "catalogue_sync" / "demo" / "catalogue.json",
                "evaluation": REPO_ROOT / "tests" / "eval" / "catalogue.json",
-               "sample": REPO_ROOT.parent / "shared" / "catalogue-feed" / "sample.json"}
+               "sample": REPO_ROOT.parent / "shared" / "catalogue-feed" / "sample.json",
+               **{name: folder / "catalogue.json" for name, (folder, _, _) in SETS.items()}}
+
+
+@pytest.fixture(scope="module", params=sorted(SETS))
+def dev_set(request):
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def catalogue() -> dict:
-    return json.loads(CATALOGUE.read_text(encoding="utf-8"))
+def catalogue(dev_set) -> dict:
+    return json.loads((SETS[dev_set][0] / "catalogue.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def macros() -> dict:
-    return load_set_macros(DEV_DIR / "conversations")
+def macros(dev_set) -> dict:
+    return load_set_macros(SETS[dev_set][0] / "conversations")
 
 
-def test_the_real_sync_accepts_every_record(tmp_path, catalogue):
+def test_the_real_sync_accepts_every_record(tmp_path, dev_set, catalogue):
     feed = tmp_path / "dev.json"
-    feed.write_text(json.dumps(eval_feed(catalogue=CATALOGUE), ensure_ascii=False), encoding="utf-8")
+    feed.write_text(json.dumps(eval_feed(catalogue=SETS[dev_set][0] / "catalogue.json"), ensure_ascii=False),
+                    encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "catalogue_sync", "sync", str(feed), "--db", str(tmp_path / "x.db"),
                              "--dry-run"], check=False, capture_output=True, text=True, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -45,7 +53,9 @@ def test_the_real_sync_accepts_every_record(tmp_path, catalogue):
 
 
 @pytest.mark.parametrize("name", sorted(OTHER_FEEDS))
-def test_a_provider_of_its_own(catalogue, name):
+def test_a_provider_of_its_own(dev_set, catalogue, name):
+    if name == dev_set:
+        pytest.skip("the set's own catalogue")
     other = json.loads(OTHER_FEEDS[name].read_text(encoding="utf-8"))
     titles = {fold(t) for c in other["courses"] for t in c["title"].values()}
     assert not {fold(t) for c in catalogue["courses"] for t in c["title"].values()} & titles
@@ -63,9 +73,10 @@ def test_each_faq_phrase_is_in_exactly_one_faq_entry(catalogue, macros):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_both_languages_have_conversations_of_every_class(macros, language):
-    items = load_conversations(DEV_DIR / "conversations" / f"{language}.yml", macros)
-    assert len(items) >= 100
+def test_both_languages_have_conversations_of_every_class(dev_set, macros, language):
+    folder, prefix, at_least = SETS[dev_set]
+    items = load_conversations(folder / "conversations" / f"{language}.yml", macros)
+    assert len(items) >= at_least
     classes = Counter(name for c in items for name in c["classes"])
     assert set(classes) == set(CLASSES)
-    assert all(c["id"].startswith(f"dev-{language}-") for c in items)
+    assert all(c["id"].startswith(f"{prefix}-{language}-") for c in items)
