@@ -500,8 +500,29 @@ def without_title(text: str, course: Optional[Dict[str, Any]]) -> str:
     prix ?" the cost, not the certificate or the level the titles speak of)."""
     if not course or not text:
         return text or ""
-    titles = {w for w in title_words(course) if len(w) > 2} - _stop_words()  # "en", "de" ask on
-    kept = [w for w in re.findall(r"\w+|[?]", standard(text).replace("'", " ")) if w not in titles]
+    title = course.get("title")
+    texts = list(title.values()) if isinstance(title, dict) else []
+    texts += [course.get(f"title_{code}") or "" for code in ("fr", "nl", "en")]
+    in_title = set(re.findall(r"[^\W_]+", fold(" ".join(texts))))
+    stop = _stop_words()
+    tokens = re.findall(r"\w+|[?]", standard(text).replace("'", " "))
+    # The title as the message writes it: a run of its words (small words between), two of them
+    # at least; a title word alone ("Engels" of "in het Engels") may be the question.
+    kept, run = [], []
+
+    def close_run():
+        named = [t for t in run if t not in stop and len(t) > 2]
+        if len(named) < 2:
+            kept.extend(run)
+        run.clear()
+
+    for token in tokens:
+        if token in in_title:
+            run.append(token)
+        else:
+            close_run()
+            kept.append(token)
+    close_run()
     return " ".join(kept)
 
 
@@ -509,7 +530,9 @@ def without_title(text: str, course: Optional[Dict[str, Any]]) -> str:
 _REQUEST_WORDS = frozenset({
     "formation", "opleiding", "cours", "cursus", "training", "module", "programme", "cherche", "recherche", "zoek",
     "veux", "voudrais", "wil", "graag", "info", "infos", "informations", "informatie", "meer", "plus", "over",
-    "sur", "voor", "pour", "svp", "aub", "bonjour", "hallo", "dag", "interesse", "interesseert", "interesse",
+    "sur", "voor", "pour", "svp", "aub", "bonjour", "hallo", "dag", "interesse", "interesseert",
+    # "X, c'est quoi (comme formation) ?", "wat is X?", "vertel me iets over X"
+    "c", "est", "quoi", "comme", "qu", "ce", "que", "wat", "is", "dat", "vertel", "me", "iets", "about", "tell",
 })
 
 

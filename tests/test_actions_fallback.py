@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from rasa_sdk.events import SlotSet
 
 from actions_helpers import DOMAIN, make_tracker, run_action
 from bot.actions.fallback import ActionOutOfScope, ActionSuggestIntents
@@ -163,3 +164,18 @@ def test_an_unclear_message_naming_a_course_and_a_detail_gets_the_detail(catalog
                                language=language)
     messages, _ = run_action(ActionSuggestIntents(), tracker)
     assert any(expected in (m.get("text") or "") for m in messages)
+
+
+def test_a_single_course_offered_becomes_the_course_under_discussion(catalogue_env):
+    tracker = fallback_tracker("hmm le truc ethical hacking la", [("nlu_fallback", 0.6), ("greet", 0.2)])
+    messages, events = run_action(ActionSuggestIntents(), tracker)
+    assert messages[0]["response"] == "utter_did_you_mean_courses" and len(messages[0]["buttons"]) == 1
+    assert events == [SlotSet("course_id", "dh-ethical-hacking-27")]
+
+
+@pytest.mark.parametrize("text", ["ethical hacking et tests d'intrusion", "ethical hacking, c'est quoi comme formation ?"])
+def test_an_unclear_message_that_is_a_course_title_gets_the_course(catalogue_env, text):
+    tracker = fallback_tracker(text, [("nlu_fallback", 0.6), ("greet", 0.2)])
+    messages, events = run_action(ActionSuggestIntents(), tracker)
+    assert "Ethical hacking et tests d'intrusion" in messages[0]["text"]
+    assert SlotSet("course_id", "dh-ethical-hacking-27") in events

@@ -6,7 +6,7 @@ import json
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -93,13 +93,29 @@ def courses_named(tracker: Tracker, as_written: bool = False) -> List[Dict[str, 
 
 def offer_courses_named(
     dispatcher: CollectingDispatcher, tracker: Tracker, language: str, as_written: bool = False
-) -> bool:
-    """Offers the courses the message names, if any (see `courses_named`); says whether it did."""
+) -> Optional[List[EventType]]:
+    """Offers the courses the message names, if any (see `courses_named`).
+
+    Returns:
+        None when it offered none; else the events: one course offered becomes the course under
+        discussion ("Bedoel je X?" then "hoeveel kost dat?" is about X).
+    """
     courses = courses_named(tracker, as_written)
-    if courses:
-        dispatcher.utter_message(response="utter_did_you_mean_courses",
-                                 buttons=[course_button(c, language) for c in courses])
-    return bool(courses)
+    if not courses:
+        return None
+    dispatcher.utter_message(response="utter_did_you_mean_courses",
+                             buttons=[course_button(c, language) for c in courses])
+    return [SlotSet("course_id", courses[0]["id"])] if len(courses) == 1 else []
+
+
+def names_a_title(tracker: Tracker) -> bool:
+    """Whether the message is a course's title ("assistent cyberveiligheid", "power bi, c'est quoi ?")."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    try:
+        catalogue = open_catalogue()
+        return words_of.is_title_of(text, words_of.named_course(text, catalogue), catalogue)
+    except CatalogueUnavailable:
+        return False
 
 
 def suggestions(tracker: Tracker) -> List[str]:
@@ -193,7 +209,7 @@ class ActionSuggestIntents(Action):
             return answer_the_pick(dispatcher, tracker, domain)
         if moves_a_booking(tracker):
             return ActionRegistrationStart().run(dispatcher, tracker, domain)
-        if asks_a_detail_of_a_named_course(tracker):
+        if asks_a_detail_of_a_named_course(tracker) or names_a_title(tracker):
             return ActionCourseDetail().run(dispatcher, tracker, domain)
         about_course = about_the_course(tracker)
         if about_course:
@@ -204,8 +220,9 @@ class ActionSuggestIntents(Action):
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         best = next((r.get("name") for r in ranking if r.get("name") != FALLBACK_INTENT), None)
         # Most likely off topic: only a course the message names as written overrules that.
-        if offer_courses_named(dispatcher, tracker, language, as_written=best == "out_of_scope"):
-            return []
+        offered = offer_courses_named(dispatcher, tracker, language, as_written=best == "out_of_scope")
+        if offered is not None:
+            return offered
         if best == "out_of_scope":
             # Most likely a question nobody wrote an answer for: say so, with the way to a person.
             utter_with_contact(dispatcher, language, "utter_out_of_scope")
@@ -261,6 +278,7 @@ class ActionOutOfScope(Action):
             # "Faut habiter à Bruxelles ?" after an answer about a course: its residence rule.
             return about_course.run(dispatcher, tracker, domain)
         language = user_language(tracker)
-        if not offer_courses_named(dispatcher, tracker, language, as_written=True):
+        offered = offer_courses_named(dispatcher, tracker, language, as_written=True)
+        if offered is None:
             utter_with_contact(dispatcher, language, "utter_out_of_scope")
-        return []
+        return offered or []
