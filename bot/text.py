@@ -282,7 +282,8 @@ DETAIL_WORDS = {
                        "niveau engels", "taalniveau", "niveau van", "language level"),
     "teaching_languages": ("quelle langue", "en quelle langue", "welke taal", "in welke taal", "en francais",
                            "en neerlandais", "en anglais", "in het frans", "in het nederlands", "in het engels"),
-    "prerequisites": ("prerequis", "niveau requis", "conditions", "voorkennis", "vereisten", "voorwaarden"),
+    "prerequisites": ("prerequis", "niveau requis", "conditions", "voorkennis", "vereisten", "voorwaarden",
+                      "pour qui", "voor wie", "s adresse a", "bedoeld voor"),
     "provider": ("qui organise", "organisateur", "operateur", "organisator", "wie organiseert", "aanbieder"),
     "url": ("lien", "site", "link", "website", "url"),
 }
@@ -380,7 +381,9 @@ def rule_asked(text: str) -> Optional[str]:
     is for questions that state none ("il faut un diplôme ?", "is er een leeftijdsgrens?")."""
     folded, words = _folded_words(text)
     padded = f" {folded} "
-    asking = bool(words & _ASKING_RULE) or " pas de " in padded or " pas besoin " in padded or " geen " in padded
+    # "J'ai pas le CESS, je peux faire X ?" tells what one lacks: the rule is the question.
+    asking = bool(words & _ASKING_RULE) or any(f" {p} " in padded for p in (
+        "pas de", "pas besoin", "geen", "pas le", "pas mon", "pas encore", "pas d", "niet"))
     for kind, phrases in RULE_WORDS.items():
         if any(_has_phrase(padded, words, phrase) for phrase in phrases) and (asking or kind in _RULE_WORDS_ALONE):
             return kind
@@ -428,6 +431,28 @@ def detail_named(text: str, ignore: Iterable[str] = ()) -> Optional[str]:
         elif f" {word} " in padded:
             return detail
     return None
+
+
+MAX_DETAILS_ASKED = 3
+
+
+def details_named(text: str) -> List[str]:
+    """Every course detail a message asks, in the order found, when it joins several questions
+    ("waar is de cursus en hoelang duurt die?", "c'est combien et ça commence quand ?"); one or
+    none otherwise (see `detail_named`)."""
+    first = detail_named(text)
+    if first is None:
+        return []
+    folded = " " + " ".join(re.findall(r"[^\W_]+|[,?]", standard(text))) + " "
+    if not (folded.count("?") > 1 or " , " in folded or any(f" {w} " in folded for w in ("et", "en", "and", "ou"))):
+        return [first]
+    found = [first]
+    while len(found) < MAX_DETAILS_ASKED:
+        more = detail_named(text, ignore=found)
+        if more is None:
+            break
+        found.append(more)
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -152,6 +152,7 @@ class Catalogue:
         starts_after: Union[date, datetime, str, None] = None,
         starts_before: Union[date, datetime, str, None] = None,
         max_duration_weeks: Optional[float] = None,
+        places: Optional[Sequence[str]] = None,
         limit: int = 5,
         offset: int = 0,
     ) -> List[Dict[str, Any]]:
@@ -175,6 +176,8 @@ class Catalogue:
             starts_before: Courses starting on or before this date. Courses with no start date
                 (open entry) match any date range.
             max_duration_weeks: Courses of at most this many weeks (unknown durations excluded).
+            places: The names of one place (e.g. its French and Dutch names): courses whose
+                location (name, address, municipality) holds one of them.
             limit: How many courses to return at most.
             offset: How many matching courses to skip (for paging).
 
@@ -184,7 +187,7 @@ class Catalogue:
         page = [max(0, int(limit)), max(0, int(offset))]
         query = self._course_query(
             "c.*", text, topic, level, course_format, teaching_language, starts_after, starts_before,
-            max_duration_weeks,
+            max_duration_weeks, places,
         )
         if query.ranked and not query.filtered:
             # Words only (the usual search): FTS5 ranks its own matches and only the page's
@@ -216,11 +219,12 @@ class Catalogue:
         starts_after: Union[date, datetime, str, None] = None,
         starts_before: Union[date, datetime, str, None] = None,
         max_duration_weeks: Optional[float] = None,
+        places: Optional[Sequence[str]] = None,
     ) -> int:
         """How many courses `search_courses` would find with the same arguments, all pages together."""
         query = self._course_query(
             "count(*)", text, topic, level, course_format, teaching_language, starts_after, starts_before,
-            max_duration_weeks,
+            max_duration_weeks, places,
         )
         with self._reading() as conn:
             return conn.execute(query.sql, query.params).fetchone()[0]
@@ -228,7 +232,7 @@ class Catalogue:
     @staticmethod
     def _course_query(
         columns, text, topic, level, course_format, teaching_language, starts_after, starts_before,
-        max_duration_weeks,
+        max_duration_weeks, places=None,
     ) -> "_CourseQuery":
         where, params = ["c.withdrawn_at is null"], []
         match = fts_query(text) if text else None
@@ -264,6 +268,10 @@ class Catalogue:
         if max_duration_weeks is not None:
             where.append("c.duration_weeks <= ?")
             params.append(float(max_duration_weeks))
+        names = [fold(name) for name in places or () if fold(name)]
+        if names:
+            where.append("(" + " or ".join("instr(fold(coalesce(c.location, '')), ?) > 0" for _ in names) + ")")
+            params.extend(names)
         return _CourseQuery(
             sql=f"{sql} where {' and '.join(where)}",
             params=params,

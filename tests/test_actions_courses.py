@@ -266,14 +266,16 @@ def test_follow_up_after_a_search_offers_its_results(catalogue_env):
     assert "dh-soc-analyst-27" in ids_offered(messages)
 
 
-def test_follow_up_after_a_long_list_asks_which_course(catalogue_env):
+def test_follow_up_after_a_full_page_of_results_answers_each_of_them(catalogue_env):
     _, events = search("web")
     last = next(e["value"] for e in events if e["name"] == "last_search")
-    assert len(json.loads(last)["shown"]) > 3
+    shown = json.loads(last)["shown"]
+    assert len(shown) == 5
     tracker = make_tracker("c'est combien de temps ?", intent="ask_course_detail",
                            slots={"language": "fr", "last_search": last})
     messages, _ = run_action(ActionCourseDetail(), tracker)
-    assert messages[0]["response"] == "utter_which_course"
+    assert messages[0]["text"].count(" dure ") == 5
+    assert ids_offered(messages) == shown
 
 
 def test_answers_note_the_catalogue_date_when_it_is_stale(catalogue_env, monkeypatch):
@@ -321,15 +323,14 @@ def test_search_by_duration_keeps_only_short_courses(catalogue_env, sample_feed)
     ("c'est quand la séance d'info ?", "ask_info_session", ActionInfoSessions,
      '/ask_info_session{"course_id": "dh-webdev-women-27"}'),
     ("ça dure combien de temps ?", "ask_course_detail", ActionCourseDetail,
-     '/ask_course_detail{"course_id": "dh-webdev-women-27", "course_detail": "duration"}'),
+     '/ask_course_detail{"course_id": "dh-webdev-women-27"}'),
 ])
-def test_which_course_buttons_answer_the_question_asked(catalogue_env, text, intent, action, payload):
-    # A list longer than the answers given together (up to three: one line each).
+def test_after_a_list_the_buttons_go_on_with_the_question_asked(catalogue_env, text, intent, action, payload):
     _, events = search("web", slots={"language": "fr"})
     last = next(e["value"] for e in events if e["name"] == "last_search")
     tracker = make_tracker(text, intent=intent, slots={"language": "fr", "last_search": last})
     messages, _ = run_action(action(), tracker)
-    assert messages[0]["response"] == "utter_which_course"
+    assert messages[-1]["response"] == "utter_which_course_interests"
     assert payload in button_payloads(messages)
 
 
@@ -382,7 +383,8 @@ def test_a_list_clears_the_course_under_discussion_and_when_asks_which_of_its_co
              "last_search": next(e["value"] for e in events if e["name"] == "last_search")}
     tracker = make_tracker(question, intent="ask_info_session", slots=slots)
     messages, events = run_action(ActionInfoSessions(), tracker)
-    assert messages[0]["response"] == "utter_which_course"
+    assert messages[0]["text"].count("\n") == len(listed) - 1  # the next session of each
+    assert messages[1]["response"] == "utter_which_course_interests"
     payloads = button_payloads(messages)
     assert [json.loads("{" + p.split("{", 1)[1])["course_id"] for p in payloads] == listed
     assert all(p.startswith("/ask_info_session{") for p in payloads)
@@ -625,3 +627,12 @@ def test_a_faq_read_as_the_cost_but_asking_how_long_answers_the_duration(catalog
     messages, _ = run_action(ActionAnswerFaq(), tracker)
     assert [m.get("detail") for m in messages] == ["duration"]
     assert "dure 18 semaines" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("text, language", [("vous avez des formations à Anderlecht ?", "fr"),
+                                            ("welke opleidingen hebben jullie in Anderlecht?", "nl")])
+def test_a_search_by_municipality_lists_the_courses_given_there(catalogue_env, sample_feed, text, language):
+    messages, _ = search(text, language=language)
+    offered = ids_offered(messages)
+    there = {c["id"] for c in sample_feed["courses"] if "Anderlecht" in json.dumps(c.get("location"), ensure_ascii=False)}
+    assert offered and set(offered) <= there

@@ -59,6 +59,7 @@ _DURATION_ASKED = re.compile(r"\b(?:dure|durent|duree|duurt|duren|hoe lang|hoela
 
 _ONLINE = re.compile(r"\b(?:en ligne|online|a distance|op afstand|thuis)\b")
 _ONSITE = re.compile(r"\b(?:sur place|presentiel|ter plaatse|op locatie|in de klas|en classe)\b")
+_INTERNSHIP = re.compile(r"\b(?:un stage|de stage|stage en|stages|een stage|stageplaats|stage bij|ne stage|stageperiode)\b")
 _REGISTERING = re.compile(r"\b(?:inscri\w*|inschrij\w*|aanmeld\w*|registr\w*)\b")
 _WHERE = re.compile(r"\b(?:ou se trouve|c'?\s?est ou(?=\s*(?:[?!.]|$|une fois|exactement|donc|alors|ca|la formation))"
                     r"|ou ca se passe|ou est ce|waar is dat|waar is het|waar is da|waar gaat|waar vindt"
@@ -76,6 +77,8 @@ def strong_detail(text: str) -> Optional[str]:
     standard_text = words_of.standard(text)
     if _DURATION_ASKED.search(standard_text):
         return "duration"
+    if _INTERNSHIP.search(standard_text) and not _REGISTERING.search(standard_text):
+        return "internship"  # "y a un stage à la fin ?" is no question about the certificate
     online, onsite = _ONLINE.search(standard_text), _ONSITE.search(standard_text)
     if (online and onsite) or ((online or onsite) and not _REGISTERING.search(standard_text)
                                and len(standard_text.split()) <= 6):
@@ -100,6 +103,8 @@ def requested_detail(tracker: Tracker, named: Optional[Dict] = None) -> Optional
     text = words_of.without_title(latest.get("text") or "", named)
     if level_question(tracker) or (named and words_of.asks_language_level(text)):
         return "language_level"
+    if strong_detail(text) in ("internship", "duration"):
+        return strong_detail(text)
     if course_language_question(tracker):
         return "teaching_languages"
     if words_of.asks_course_level(text):
@@ -232,7 +237,7 @@ def detail_answer(domain: DomainDict, course: Dict, detail: str, language: str,
 
 
 # A detail asked of a list is answered for each course up to this many; beyond, which one is asked.
-MAX_ANSWERED_TOGETHER = 3
+MAX_ANSWERED_TOGETHER = 5
 
 
 def detail_of_each(domain: DomainDict, courses: List[Dict], detail: str, language: str) -> Optional[str]:
@@ -300,6 +305,12 @@ class ActionCourseDetail(CatalogueAction):
         else:
             asked = language_named((tracker.latest_message or {}).get("text")) if detail == "language_level" else None
             text = detail_answer(domain, course, detail, language, asked_language=asked)
+            # "Waar is de cursus en hoelang duurt die?": each detail asked, in turn.
+            others = [d for d in words_of.details_named(words_of.without_title(
+                (tracker.latest_message or {}).get("text") or "", named)) if d != detail]
+            more = [detail_answer(domain, course, d, language) for d in others]
+            if text and any(more):
+                text = " ".join([text] + [m for m in more if m])
             if text is None:
                 utter_with_contact(dispatcher, language, "utter_detail_unknown", catalogue,
                                    title=course_title(course, language))

@@ -719,12 +719,26 @@ class ActionEligibilityCorrection(CatalogueAction):
         catalogue: Catalogue, language: str,
     ) -> List[EventType]:
         """Answers the offer, applies a correction, or answers the facts of a question; else asks how to help."""
-        for step in (self._after_offer, self._correction, self._question_with_facts, self._rule_question):
+        for step in (self._after_offer, self._correction, self._question_with_facts, self._rule_question,
+                     self._course_named):
             events = step(dispatcher, tracker, domain, catalogue, language)
             if events is not None:
                 return events
         dispatcher.utter_message(response="utter_how_can_i_help")
         return []
+
+    @staticmethod
+    def _course_named(dispatcher, tracker: Tracker, domain: DomainDict, catalogue: Catalogue,
+                      language: str) -> Optional[List[EventType]]:
+        """A statement that names a course ("impression 3d", "j'ai 17 ans je veux faire l'école de
+        code"): that course (its overview, the detail asked, or the rules the facts concern)."""
+        from bot.actions.course_details import ActionCourseDetail
+        from bot.text import named_course
+
+        text = (tracker.latest_message or {}).get("text") or ""
+        if not text or text.startswith("/") or named_course(text, catalogue) is None:
+            return None
+        return ActionCourseDetail().run(dispatcher, tracker, domain)
 
     @staticmethod
     def _after_offer(dispatcher, tracker: Tracker, domain: DomainDict, catalogue: Catalogue,

@@ -487,6 +487,19 @@ def _place_names() -> Dict[Tuple[str, ...], Place]:
     return names
 
 
+def brussels_place_named(text: Optional[str]) -> Optional[Tuple[Place, Tuple[str, ...]]]:
+    """The Brussels municipality a message names ("des formations à Anderlecht ?", "in Sint-Gillis"),
+    with the words that name it as the message writes them (normalized); None when it names none."""
+    tokens = [_SAINT.get(word, word) for word in _TOKEN.findall(normalize(text))]
+    names = _place_names()
+    for size in (3, 2, 1):
+        for start in range(len(tokens) - size + 1):
+            place = names.get(tuple(tokens[start:start + size]))
+            if place and place.area == REGION:
+                return place, tuple(_TOKEN.findall(normalize(text)))[start:start + size]
+    return None
+
+
 @lru_cache(maxsize=1)
 def _place_table() -> Dict[Tuple[str, ...], bool]:
     """Every place name -> whether it is in the Region."""

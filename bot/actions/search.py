@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
 from bot.actions import course_search
+from bot.actions import eligibility_rules as rules_of
 from bot.actions.about_course import question_about_the_course
 from bot.actions.catalogue import CatalogueAction, staleness_note
 from bot.actions.course_details import ActionCourseDetail
@@ -44,6 +45,12 @@ def search_request(tracker: Tracker) -> Dict[str, Any]:
         values = course_search.entity_values(entities, name)
         if values:
             filters[name] = values[0]
+    named_place = rules_of.brussels_place_named(text)
+    if named_place:
+        # "Des formations à Anderlecht ?": courses given there; the place is no search word.
+        place, typed = named_place
+        filters["places"] = sorted({place.fr, place.nl})
+        words = [w for w in words if w not in set(typed) | set(words_of.keywords(place.fr)) | set(words_of.keywords(place.nl))]
     longest = course_search.max_duration_weeks(text)
     if longest is not None:
         filters["max_duration_weeks"] = longest
@@ -63,6 +70,10 @@ def run_search(catalogue, request: Dict[str, Any], offset: int) -> Tuple[List[Di
     known = words_of.catalogue_words(catalogue)
     words = words_of.correct_spelling(request["words"], known)
     filters = dict(request["filters"])
+    if filters.get("places"):
+        # "Vous avez quoi à Saint-Gilles ?": only the words that name courses narrow the place down.
+        words = [w for w in words if w in known or w in words_of.synonyms_table().groups_of]
+        filters["places"] = filters.pop("places")  # dropped last when nothing matches
     courses, total = search_with_synonyms(catalogue, words, filters, PAGE_SIZE, offset)
     if total or (not words and not filters):
         return courses, total, False
