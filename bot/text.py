@@ -264,7 +264,8 @@ COURSE_DETAIL_TOPICS = {"cost": "cost", "certificates": "certificate", "directio
 # entity. Phrases are matched before single words: "en ligne ou sur place" is about the format.
 DETAIL_WORDS = {
     "format": ("en ligne", "sur place", "sur site", "a distance", "presentiel", "hybride", "online",
-               "op locatie", "ter plaatse", "op afstand", "afstandsonderwijs", "hybrid", "thuis volgen"),
+               "op locatie", "ter plaatse", "op afstand", "afstandsonderwijs", "hybrid", "thuis volgen",
+               "van thuis", "vanuit huis", "de chez moi", "a la maison", "depuis chez moi"),
     "duration": ("duree", "dure", "longtemps", "combien de temps", "hoe lang", "duur", "duurt", "weken",
                  "semaines", "mois", "maanden"),
     "hours_per_week": ("heures par semaine", "uur per week", "uren per week", "lesuren", "combien d'heures"),

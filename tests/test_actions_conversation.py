@@ -262,8 +262,9 @@ def test_a_faq_word_about_a_full_course_says_it_is_full_first(catalogue_env, lan
 
 
 @pytest.mark.parametrize("text, code", [
-    ("préqualification technicien helpdesk", "fr"),    # a French title alone
-    ("servicedeskmedewerker ICT", "nl"),                # a Dutch title alone
+    ("full-stack webontwikkelaar", "nl"),               # the Dutch title of a course with both
+    ("développeur web full stack", "fr"),               # its French title
+    ("servicedeskmedewerker ICT", None),                # a course with a Dutch title only: no clue
     ("servicedeskmedewerker ICT, c'est quoi ?", "fr"),  # a title is a name: the other words say
 ])
 def test_a_course_title_says_nothing_of_the_person_s_language_but_its_own(catalogue_env, text, code):

@@ -636,3 +636,10 @@ def test_a_search_by_municipality_lists_the_courses_given_there(catalogue_env, s
     offered = ids_offered(messages)
     there = {c["id"] for c in sample_feed["courses"] if "Anderlecht" in json.dumps(c.get("location"), ensure_ascii=False)}
     assert offered and set(offered) <= there
+
+
+def test_a_search_for_courses_online_keeps_the_online_ones(catalogue_env, sample_feed):
+    messages, _ = search("vous avez des formations en ligne ?")
+    formats = {c["id"]: c["format"] for c in sample_feed["courses"]}
+    offered = ids_offered(messages)
+    assert offered and {formats[i] for i in offered} == {"online"}

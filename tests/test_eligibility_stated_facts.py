@@ -379,10 +379,15 @@ def test_a_question_with_facts_the_nlu_took_for_a_statement_gets_the_rules_too(c
     assert slots_set(events)["elig_age"] in (16, 17)
 
 
-def test_a_statement_out_of_the_blue_is_not_answered_with_rules(catalogue_env):
-    tracker = make_tracker("j'ai 17 ans", intent="inform", slots={"language": "fr", "course_id": None})
+def test_a_statement_out_of_the_blue_offers_the_courses_it_fits_made_for_it_first(catalogue_env, sample_feed):
+    tracker = make_tracker("j'ai 24 ans", intent="inform", slots={"language": "fr", "course_id": None})
     messages, events = run_action(ActionEligibilityCorrection(), tracker)
-    assert [m["response"] for m in messages] == ["utter_how_can_i_help"] and events == []
+    assert "utter_how_can_i_help" not in [m["response"] for m in messages]
+    assert messages[-1]["response"] == "utter_which_course"
+    first = messages[-1]["buttons"][0]["payload"]
+    youth = [c["id"] for c in sample_feed["courses"] if c["eligibility"].get("max_age")]
+    assert any(course_id in first for course_id in youth)  # the 18-29 courses come first
+    assert slots_set(events) == {"elig_age": 24}
 
 
 def test_a_statement_about_the_course_under_discussion_gets_its_rule(catalogue_env):
@@ -510,3 +515,15 @@ def test_a_woman_asking_about_a_course_for_women_gets_the_rules_her_facts_concer
     messages, events = ask("je suis une femme de 52 ans, je peux faire la formation ?", course_id="dh-webdev-women-27")
     assert "utter_course_notes" not in [m.get("response") for m in messages]
     assert slots_set(events)["elig_age"] == 52
+
+
+def test_facts_with_no_course_in_mind_offer_the_courses_they_fit(catalogue_env, sample_feed):
+    messages, events = ask("j'ai 50 ans et j'habite à Schaerbeek, vous avez quelque chose pour moi ?")
+    offered = [json.loads("{" + b["payload"].split("{", 1)[1])["course_id"] for m in messages for b in m.get("buttons") or []]
+    by_id = {c["id"]: c for c in sample_feed["courses"]}
+    assert offered
+    for course_id in offered:  # none for the 18-29 only, none full
+        rules = by_id[course_id]["eligibility"]
+        assert by_id[course_id].get("status") not in ("full", "closed")
+        assert rules.get("min_age", 0) <= 50 <= rules.get("max_age", 99)
+    assert slots_set(events) == {"elig_age": 50, "elig_brussels_resident": True}

@@ -57,7 +57,7 @@ WORDS_ONLY_DETAILS = ("format", "language_level")
 _DURATION_ASKED = re.compile(r"\b(?:dure|durent|duree|duurt|duren|hoe lang|hoelang|combien de temps|longtemps)\b")
 
 
-_ONLINE = re.compile(r"\b(?:en ligne|online|a distance|op afstand|thuis)\b")
+_ONLINE = re.compile(r"\b(?:en ligne|online|a distance|op afstand|thuis|de chez moi|a la maison)\b")
 _ONSITE = re.compile(r"\b(?:sur place|presentiel|ter plaatse|op locatie|in de klas|en classe)\b")
 _INTERNSHIP = re.compile(r"\b(?:un stage|de stage|stage en|stages|een stage|stageplaats|stage bij|ne stage|stageperiode)\b")
 _REGISTERING = re.compile(r"\b(?:inscri\w*|inschrij\w*|aanmeld\w*|registr\w*)\b")

@@ -321,6 +321,28 @@ def just_listed(tracker: Tracker, catalogue) -> List[Dict]:
     return []
 
 
+MAX_FITTING_SCANNED = 300
+
+
+def courses_fitting(catalogue, facts: Dict[str, Any], limit: int = PAGE_SIZE) -> List[Dict]:
+    """Open courses whose rules the facts a person gave don't rule out, those whose rules they
+    meet first, and first of all those made for them ("j'ai 50 ans" -> a course for the 45+)."""
+    from bot.actions import eligibility_rules as rules_of
+
+    scored = []
+    for index, course in enumerate(catalogue.search_courses(None, limit=MAX_FITTING_SCANNED)):
+        if course.get("status") in ("full", "closed"):
+            continue
+        results = rules_of.rule_results(course.get("eligibility"), facts)
+        if any(met is False for _, _, met in results):
+            continue
+        # An age bound that only some meet says the course is made for them.
+        made_for = sum(1 for kind, values, met in results
+                       if met and (kind == "max_age" or (kind == "min_age" and values["age"] > 18)))
+        scored.append((-made_for, -sum(1 for _, _, met in results if met), index, course))
+    return [course for *_, course in sorted(scored, key=lambda row: row[:3])][:limit]
+
+
 def ask_which_course(
     dispatcher, domain, language, candidates: List[Dict], intent: str = "ask_course_detail",
     detail: Optional[str] = None,

@@ -20,12 +20,13 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import eligibility_rules as rules_of
 from bot.actions.catalogue import CatalogueAction, localized, open_catalogue, user_language
-from bot.actions.course_details import detail_answer
+from bot.actions.course_details import ActionCourseDetail, detail_answer, strong_detail
 from bot.actions.course_search import entity_values
 from bot.actions.courses import (
     ask_which_course,
     course_button,
     course_buttons,
+    courses_fitting,
     course_title,
     label,
     last_answer_metadata,
@@ -171,10 +172,21 @@ class ActionEligibilityStart(CatalogueAction):
         text = (tracker.latest_message or {}).get("text") or ""
         stated = dict(_facts(text))
         course, candidates = resolve_course(tracker, catalogue)
+        if course is None and not candidates and not stated and asks_language_level(text):
+            # "Mijn Nederlands is niet goed, mag ik toch komen?" with no course in mind: the help
+            # with languages the hub gives (its FAQ), then which course.
+            support, _ = localized(catalogue.faq("language_support"), "answer", language)
+            if support:
+                dispatcher.utter_message(response="utter_faq_answer", answer=support)
+                dispatcher.utter_message(response="utter_eligibility_which_course")
+                return [FollowupAction(LISTEN)]
         if course is None:
             general, _ = localized(catalogue.faq("registration_process"), "answer", language)
             if general:
                 dispatcher.utter_message(response="utter_eligibility_general", answer=general)
+            # "J'ai 50 ans, j'habite à Schaerbeek : vous avez quelque chose pour moi ?": the
+            # courses those facts don't rule out, those made for them first.
+            candidates = candidates or (courses_fitting(catalogue, stated) if stated else [])
             if candidates:
                 ask_which_course(dispatcher, domain, language, candidates, intent="ask_eligibility")
             else:
@@ -200,6 +212,9 @@ class ActionEligibilityStart(CatalogueAction):
             return events + [SlotSet(slot, value) for slot, value in stated.items()] + [FollowupAction(LISTEN)]
         if stated:
             return events + answer_stated_facts(dispatcher, tracker, domain, course, stated, text, language)
+        if strong_detail(text) == "format":
+            # "Kan ik dat van thuis uit volgen?" asks whether it is online, not the conditions.
+            return ActionCourseDetail().run(dispatcher, tracker, domain)
         if asks_language_level(text) and detail_answer(domain, course, "language_level", language):
             return events + answer_language_level(dispatcher, tracker, domain, course, language)
         kind = rule_asked(text)
@@ -724,6 +739,10 @@ class ActionEligibilityCorrection(CatalogueAction):
             events = step(dispatcher, tracker, domain, catalogue, language)
             if events is not None:
                 return events
+        if not tracker.get_slot("course_id") and _facts((tracker.latest_message or {}).get("text") or ""):
+            # Facts with no course in mind ("j'ai 50 ans, je suis inscrit chez Actiris. vous avez
+            # quelque chose pour moi ?"): the courses that fit, as after a question.
+            return ActionEligibilityStart().answer(dispatcher, tracker, domain, catalogue, language)
         dispatcher.utter_message(response="utter_how_can_i_help")
         return []
 
@@ -732,7 +751,6 @@ class ActionEligibilityCorrection(CatalogueAction):
                       language: str) -> Optional[List[EventType]]:
         """A statement that names a course ("impression 3d", "j'ai 17 ans je veux faire l'école de
         code"): that course (its overview, the detail asked, or the rules the facts concern)."""
-        from bot.actions.course_details import ActionCourseDetail
         from bot.text import named_course
 
         text = (tracker.latest_message or {}).get("text") or ""

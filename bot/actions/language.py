@@ -79,10 +79,10 @@ def guess_without_titles(tracker: Tracker) -> Optional[Dict[str, Any]]:
     if rest:
         return detect_language(" ".join(rest)).as_dict() if len(rest) < len(words) else guess
     only = [code for code, title in titles.items() if set(words) <= title]
-    # A title the course has in one language only ("Linux-systeembeheer") says nothing of the person's.
     if len(only) == 1 and all(titles.values()):
         return {"code": only[0], "confidence": 1.0, "decisive": False, "words": len(words)}
-    return guess
+    # A title the course has in one language only ("Linux-systeembeheer") says nothing of the person's.
+    return {"code": None, "confidence": 0.0, "decisive": False, "words": len(words)}
 
 
 class ValidateSlotMappings(ValidationAction):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Tracker
@@ -27,6 +28,15 @@ from bot.actions.courses import (
 from bot.actions.texts import render
 
 FILTER_ENTITIES = ("level", "course_format", "teaching_language")
+# A format the words ask for, with no entity for it (standard spelling, folded).
+_FORMAT_WORDS = (
+    ("hybrid", r"\b(?:hybride|hybrid|deels online|en partie en ligne)\b"),
+    ("online", r"\b(?:en ligne|online|a distance|op afstand|van thuis uit|de chez moi|a la maison)\b"),
+    ("onsite", r"\b(?:sur place|presentiel|en presentiel|ter plaatse|op locatie|in de klas)\b"),
+)
+_COURSE_WORD = r"\b(?:formations?|cours|opleidingen|opleiding|cursussen|cursus|trainingen|training|les|lessen)\b"
+_FORMAT_FILLERS = {"ligne", "online", "distance", "afstand", "place", "presentiel", "plaatse", "locatie", "hybride",
+                   "hybrid", "deels", "partie", "thuis", "maison", "klas"}
 
 
 def search_request(tracker: Tracker) -> Dict[str, Any]:
@@ -45,6 +55,16 @@ def search_request(tracker: Tracker) -> Dict[str, Any]:
         values = course_search.entity_values(entities, name)
         if values:
             filters[name] = values[0]
+    if "course_format" not in filters:
+        # "Vous avez des formations en ligne ?" where the extractor saw no format ("une boutique
+        # en ligne" is no format: the words must qualify the course).
+        spoken = words_of.standard(text)
+        for value, pattern in _FORMAT_WORDS:
+            if re.search(_COURSE_WORD + r"\s+(?:\w+\s+)?" + pattern, spoken) or re.search(pattern + r"\s+" + _COURSE_WORD, spoken):
+                filters["course_format"] = value
+                words = [w for w in words if not re.fullmatch(pattern.replace(r"\b", ""), w)
+                         and w not in _FORMAT_FILLERS]
+                break
     named_place = rules_of.brussels_place_named(text)
     if named_place:
         # "Des formations à Anderlecht ?": courses given there; the place is no search word.
@@ -70,9 +90,11 @@ def run_search(catalogue, request: Dict[str, Any], offset: int) -> Tuple[List[Di
     known = words_of.catalogue_words(catalogue)
     words = words_of.correct_spelling(request["words"], known)
     filters = dict(request["filters"])
-    if filters.get("places"):
-        # "Vous avez quoi à Saint-Gilles ?": only the words that name courses narrow the place down.
+    if filters:
+        # "Vous avez quoi à Saint-Gilles ?", "des formations en ligne ?": only the words that name
+        # courses narrow the filters down ("avez" would find nothing).
         words = [w for w in words if w in known or w in words_of.synonyms_table().groups_of]
+    if filters.get("places"):
         filters["places"] = filters.pop("places")  # dropped last when nothing matches
     courses, total = search_with_synonyms(catalogue, words, filters, PAGE_SIZE, offset)
     if total or (not words and not filters):
