@@ -23,6 +23,8 @@ DEFAULT_LANGUAGE = "fr"
 # (bot.nlu.language_switch): the language asked for, and the message as typed.
 LANGUAGE_SWITCH = "language_switch"
 ORIGINAL_TEXT = "original_text"
+# The intent of the question that came with the switch (the message's intent is change_language).
+QUESTION_INTENT = "question_intent"
 
 # A conversation only switches language on evidence: two words or more whose language is clear,
 # or one long word that can only be one language ("goedemorgen", "bonjour"). "ok", "oui", "ja",

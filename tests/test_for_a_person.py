@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions_helpers import make_tracker, run_action
@@ -34,16 +34,31 @@ def test_other_questions_are_left_to_the_nlu(text):
     assert topic_for_a_person(text) is None
 
 
-def test_the_component_puts_out_of_scope_first_and_keeps_the_ranking():
-    message = Message(data={TEXT: "ik ben zwanger, mag ik beginnen?", INTENT: {"name": "faq_registration", "confidence": 0.7},
-                            INTENT_RANKING_KEY: [{"name": "faq_registration", "confidence": 0.7},
-                                                 {"name": "out_of_scope", "confidence": 0.1}]})
+def test_the_component_marks_the_topic_and_leaves_the_intent():
+    message = Message(data={TEXT: "ik ben zwanger, mag ik beginnen?", INTENT: {"name": "ask_eligibility", "confidence": 0.7}})
     other = Message(data={TEXT: "hoeveel kost het?", INTENT: {"name": "faq_cost", "confidence": 0.9}})
     ForAPerson().process([message, other])
-    assert message.get(INTENT) == {"name": "out_of_scope", "confidence": 1.0}
-    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["out_of_scope", "faq_registration"]
+    assert message.get(INTENT) == {"name": "ask_eligibility", "confidence": 0.7}
     assert message.get(TOPIC_FOUND) == "zwanger"
-    assert other.get(INTENT)["name"] == "faq_cost" and other.get(TOPIC_FOUND) is None
+    assert other.get(TOPIC_FOUND) is None
+
+
+@pytest.mark.parametrize("action, intent", [
+    ("bot.actions.eligibility:ActionEligibilityStart", "ask_eligibility"),
+    ("bot.actions.faq:ActionAnswerFaq", "faq_registration_process"),
+    ("bot.actions.course_details:ActionCourseDetail", "ask_course_detail"),
+    ("bot.actions.info_sessions:ActionInfoSessions", "ask_info_session"),
+    ("bot.actions.search:ActionSearchCourses", "search_courses"),
+])
+def test_every_answer_from_the_catalogue_gives_the_way_to_a_person_instead(catalogue_env, action, intent):
+    import importlib
+
+    module, name = action.split(":")
+    tracker = make_tracker("mijn verblijfskaart is vervallen, mag ik de opleiding Java volgen?", intent=intent,
+                           slots={"language": "nl"})
+    tracker.latest_message[TOPIC_FOUND] = "verblijfskaart"
+    messages, _ = run_action(getattr(importlib.import_module(module), name)(), tracker)
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
 
 
 def test_staff_can_add_a_topic_without_retraining(tmp_path, monkeypatch):

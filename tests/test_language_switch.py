@@ -47,3 +47,37 @@ def test_the_component_marks_the_switch_and_keeps_the_question_as_the_text():
     assert switched.get(LANGUAGE_SWITCH) == "nl"
     assert switched.get(ORIGINAL_TEXT) == "sorry, liever in het Nederlands: waar is dat?"
     assert plain.get(LANGUAGE_SWITCH) is None and plain.get(TEXT) == "waar is dat?"
+
+
+def test_the_switch_intent_keeps_the_question_s_intent_aside():
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+
+    from bot.language import QUESTION_INTENT
+    from bot.nlu.language_switch import SwitchIntent
+
+    switched = Message(data={TEXT: "waar is dat?", LANGUAGE_SWITCH: "nl",
+                             INTENT: {"name": "ask_course_detail", "confidence": 0.8},
+                             INTENT_RANKING_KEY: [{"name": "ask_course_detail", "confidence": 0.8}]})
+    plain = Message(data={TEXT: "waar is dat?", INTENT: {"name": "ask_course_detail", "confidence": 0.8}})
+    SwitchIntent().process([switched, plain])
+    assert switched.get(INTENT) == {"name": "change_language", "confidence": 1.0}
+    assert switched.get(QUESTION_INTENT) == {"name": "ask_course_detail", "confidence": 0.8}
+    assert plain.get(INTENT)["name"] == "ask_course_detail"
+
+
+@pytest.mark.parametrize("question, text, expected", [
+    ("faq_cost", "c'est combien ?", "gratuit"),
+    ("ask_course_detail", "il y a un stage ?", "13 semaines de stage"),
+    ("ask_info_session", "c'est quand la séance d'info ?", "Prochaines séances"),
+])
+def test_the_switch_action_confirms_then_answers_the_question(catalogue_env, question, text, expected):
+    from actions_helpers import make_tracker, read_by_user, run_action
+    from bot.actions.language import ActionChangeLanguage
+    from bot.language import QUESTION_INTENT
+
+    tracker = make_tracker(text, intent="change_language",
+                           slots={"language": "fr", "course_id": "dh-webdev-fullstack-27"})
+    tracker.latest_message.update({LANGUAGE_SWITCH: "fr", QUESTION_INTENT: {"name": question, "confidence": 0.9}})
+    messages, _ = run_action(ActionChangeLanguage(), tracker)
+    assert messages[0]["response"] == "utter_language_changed"
+    assert expected in " ".join(read_by_user(messages[1:], "fr"))

@@ -65,6 +65,21 @@ def utter_with_contact(
     dispatcher.utter_message(response=response, **contact_details(language, catalogue), **values)
 
 
+def for_a_person(dispatcher: CollectingDispatcher, tracker: Tracker, language: str,
+                 catalogue: Optional[Catalogue] = None) -> bool:
+    """Gives the way to a person when the message is about a personal situation the hub's team
+    answers (bot.for_a_person: residence permit, pregnancy, criminal record...); says whether it did.
+
+    "Je suis enceinte, je peux faire <course> ?" gets no conditions, FAQ or course answer.
+    """
+    from bot.for_a_person import TOPIC_FOUND
+
+    if not (tracker.latest_message or {}).get(TOPIC_FOUND):
+        return False
+    utter_with_contact(dispatcher, language, "utter_out_of_scope", catalogue)
+    return True
+
+
 class CatalogueAction(Action, ABC):
     """An action that answers from the catalogue, and still answers when it cannot be read.
 

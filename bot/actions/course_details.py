@@ -14,6 +14,7 @@ from bot.actions import course_search
 from bot.actions import eligibility_rules as rules_of
 from bot.actions.catalogue import (
     CatalogueAction,
+    for_a_person,
     localized,
     staleness_note,
     utter_with_contact,
@@ -268,6 +269,8 @@ class ActionCourseDetail(CatalogueAction):
 
     def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
         """Sends the detail from the catalogue record, in the user's language."""
+        if for_a_person(dispatcher, tracker, language, catalogue):
+            return []
         course, candidates = resolve_course(tracker, catalogue)
         named = words_of.named_course((tracker.latest_message or {}).get("text") or "", catalogue)
         detail = requested_detail(tracker, named if course and named and named["id"] == course["id"] else None)

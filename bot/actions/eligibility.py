@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions import eligibility_rules as rules_of
-from bot.actions.catalogue import CatalogueAction, localized, open_catalogue, user_language
+from bot.actions.catalogue import CatalogueAction, for_a_person, localized, open_catalogue, user_language
 from bot.actions.course_details import ActionCourseDetail, detail_answer, strong_detail
 from bot.actions.course_search import entity_values
 from bot.actions.courses import (
@@ -169,6 +169,8 @@ class ActionEligibilityStart(CatalogueAction):
         (for another course) are reused for the questions this course's rules ask too, and the
         person is told which.
         """
+        if for_a_person(dispatcher, tracker, language, catalogue):
+            return [FollowupAction(LISTEN)]
         text = (tracker.latest_message or {}).get("text") or ""
         stated = dict(_facts(text))
         course, candidates = resolve_course(tracker, catalogue)
@@ -734,6 +736,8 @@ class ActionEligibilityCorrection(CatalogueAction):
         catalogue: Catalogue, language: str,
     ) -> List[EventType]:
         """Answers the offer, applies a correction, or answers the facts of a question; else asks how to help."""
+        if for_a_person(dispatcher, tracker, language, catalogue):
+            return []
         for step in (self._after_offer, self._correction, self._question_with_facts, self._rule_question,
                      self._course_named):
             events = step(dispatcher, tracker, domain, catalogue, language)

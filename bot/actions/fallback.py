@@ -12,13 +12,12 @@ from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
 from bot.actions.about_course import question_about_the_course
-from bot.actions.catalogue import open_catalogue, search_courses, user_language, utter_with_contact
+from bot.actions.catalogue import for_a_person, open_catalogue, search_courses, user_language, utter_with_contact
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import course_button, last_listed
 from bot.actions.info_sessions import ActionInfoSessions
 from bot.actions.registration import ActionRegistrationStart, changes_date, reference_in
 from bot.actions.texts import response_text
-from bot.for_a_person import TOPIC_FOUND
 from catalogue_sync.errors import CatalogueUnavailable
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -201,9 +200,8 @@ class ActionSuggestIntents(Action):
     ) -> List[EventType]:
         """Sends the suggestions or the contact, in the user's language."""
         language = user_language(tracker)
-        if (tracker.latest_message or {}).get(TOPIC_FOUND):
+        if for_a_person(dispatcher, tracker, user_language(tracker)):
             # "Je suis enceinte, je peux faire <course> ?": a person answers, whatever course it names.
-            utter_with_contact(dispatcher, user_language(tracker), "utter_out_of_scope")
             return []
         if picks_from_the_list(tracker):
             return answer_the_pick(dispatcher, tracker, domain)
@@ -265,9 +263,8 @@ class ActionOutOfScope(Action):
         """Answers about a course picked from the list just shown, or a question about a rule or
         the level of the course in context; else sends the courses the message names, or that it
         can't answer here and whom to ask."""
-        if (tracker.latest_message or {}).get(TOPIC_FOUND):
+        if for_a_person(dispatcher, tracker, user_language(tracker)):
             # "Je suis enceinte, je peux faire <course> ?": a person answers, whatever course it names.
-            utter_with_contact(dispatcher, user_language(tracker), "utter_out_of_scope")
             return []
         if picks_from_the_list(tracker):
             return answer_the_pick(dispatcher, tracker, domain)

@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import text as words_of
 from bot.actions.about_course import question_about_the_course
-from bot.actions.catalogue import CatalogueAction, localized, utter_with_contact
+from bot.actions.catalogue import CatalogueAction, for_a_person, localized, utter_with_contact
 from bot.actions.course_details import course_overview, detail_answer, detail_of_each, strong_detail
 from bot.actions.courses import course_button, just_listed, offer_similar_courses, say_if_full_or_closed
 from bot.language import language_named
@@ -28,6 +28,8 @@ class ActionAnswerFaq(CatalogueAction):
         """Sends the course's own answer on a course detail (cost, certificate, place) when a
         course is named or under discussion and its record has it; else the hub's text for the
         topic, or how to reach the hub when there is none."""
+        if for_a_person(dispatcher, tracker, language, catalogue):
+            return []
         about_course = question_about_the_course(tracker, catalogue)
         if about_course:
             # "Il faut un diplôme ?" after an answer about a course: its own rule, not equivalences.

@@ -8,7 +8,7 @@ from typing import Dict, List, Text
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
-from bot.actions.catalogue import CatalogueAction, staleness_note, utter_with_contact
+from bot.actions.catalogue import CatalogueAction, for_a_person, staleness_note, utter_with_contact
 from bot.actions.course_details import MAX_ANSWERED_TOGETHER
 from bot.actions.courses import (
     ask_which_course,
@@ -52,6 +52,8 @@ class ActionInfoSessions(CatalogueAction):
 
     def answer(self, dispatcher, tracker, domain, catalogue, language) -> List[EventType]:
         """Lists upcoming, not cancelled sessions in Brussels time."""
+        if for_a_person(dispatcher, tracker, language, catalogue):
+            return []
         course, candidates = resolve_course(tracker, catalogue)
         if course is None:
             if 1 < len(candidates) <= MAX_ANSWERED_TOGETHER:

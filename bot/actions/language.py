@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -15,9 +16,8 @@ from bot import text as words_of
 from bot.actions.catalogue import open_catalogue
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import course_language_question, level_question
-from bot.actions.texts import render
-from bot.language import (LANGUAGE_SWITCH, SUPPORTED_LANGUAGES, choose_language, detect_language, language_named,
-                          other_language)
+from bot.language import (LANGUAGE_SWITCH, QUESTION_INTENT, SUPPORTED_LANGUAGES, choose_language, detect_language,
+                          language_named, other_language)
 from catalogue_sync.errors import CatalogueUnavailable
 
 CHANGE_LANGUAGE_INTENT = "change_language"
@@ -91,14 +91,8 @@ class ValidateSlotMappings(ValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Only extraction: the language slots need no validation step. A switch that came with
-        a question ("liever in het Nederlands: waar is dat?") is confirmed here, in the new
-        language, before the question's answer."""
-        events = await self.get_extraction_events(dispatcher, tracker, domain)
-        switch = (tracker.latest_message or {}).get(LANGUAGE_SWITCH)
-        if switch in SUPPORTED_LANGUAGES and switch != tracker.get_slot("language"):
-            dispatcher.utter_message(text=render(domain, "utter_language_changed", switch))
-        return events
+        """Only extraction: the language slots need no validation step."""
+        return await self.get_extraction_events(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
         """The slots this action fills on every turn."""
@@ -131,7 +125,8 @@ class ActionChangeLanguage(Action):
     ) -> List[EventType]:
         """The slot was already switched by ValidateSlotMappings; this answers, in the new language,
         and answers the question the message also asks ("liever in het Nederlands: waar is dat?")."""
-        if level_question(tracker) or course_language_question(tracker):
+        switched_with_a_question = bool((tracker.latest_message or {}).get(LANGUAGE_SWITCH))
+        if not switched_with_a_question and (level_question(tracker) or course_language_question(tracker)):
             # "Faut-il parler néerlandais ?", "on peut la faire en néerlandais ?" about the course:
             # its level, or the languages it is given in, in the same language.
             return ActionCourseDetail().run(dispatcher, tracker, domain)
@@ -140,7 +135,38 @@ class ActionChangeLanguage(Action):
             dispatcher.utter_message(response="utter_language_changed")
         else:
             dispatcher.utter_message(response="utter_language_unsupported")
+        if tracker.active_loop.get("name"):
+            return []  # the form asks its question again, in the new language
+        question = (tracker.latest_message or {}).get(QUESTION_INTENT) or {}
+        answering = question_action(question.get("name"))
+        if answering is not None:
+            # "Sorry, liever in het Nederlands: waar is dat?": the question, as the NLU read it
+            # (bot.nlu.language_switch), answered in the new language.
+            asked = copy.copy(tracker)
+            asked.latest_message = {**(tracker.latest_message or {}), "intent": question}
+            return answering.run(dispatcher, asked, domain)
         text = (tracker.latest_message or {}).get("text") or ""
-        if tracker.active_loop.get("name") or not words_of.detail_named(text, ignore=words_of.LANGUAGE_DETAILS):
+        if not words_of.detail_named(text, ignore=words_of.LANGUAGE_DETAILS):
             return []
         return ActionCourseDetail().run(dispatcher, tracker, domain)
+
+
+def question_action(intent: Optional[str]) -> Optional[Action]:
+    """The action that answers a question of this intent when it came with a switch of language."""
+    from bot.actions.eligibility import ActionEligibilityCorrection, ActionEligibilityStart
+    from bot.actions.fallback import ActionOutOfScope, ActionSuggestIntents
+    from bot.actions.faq import ActionAnswerFaq
+    from bot.actions.info_sessions import ActionInfoSessions
+    from bot.actions.search import ActionSearchCourses
+
+    if not intent:
+        return None
+    if intent.startswith(words_of.FAQ_INTENT_PREFIX):
+        return ActionAnswerFaq()
+    return {
+        "ask_course_detail": ActionCourseDetail, "ask_info_session": ActionInfoSessions,
+        "ask_eligibility": ActionEligibilityStart, "search_courses": ActionSearchCourses,
+        "out_of_scope": ActionOutOfScope, "nlu_fallback": ActionSuggestIntents,
+        "inform": ActionEligibilityCorrection, "affirm": ActionEligibilityCorrection,
+        "deny": ActionEligibilityCorrection,
+    }.get(intent, lambda: None)()

@@ -15,7 +15,7 @@ from bot import text as words_of
 from bot.actions import course_search
 from bot.actions import eligibility_rules as rules_of
 from bot.actions.about_course import question_about_the_course
-from bot.actions.catalogue import CatalogueAction, staleness_note
+from bot.actions.catalogue import CatalogueAction, for_a_person, staleness_note
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import (
     PAGE_SIZE,
@@ -164,6 +164,8 @@ class ActionSearchCourses(CatalogueAction):
         One course found becomes the course under discussion; a list of several clears it, so
         that a follow-up question ("c'est quand ?") asks which of them is meant.
         """
+        if for_a_person(dispatcher, tracker, language, catalogue):
+            return []
         about_course = question_about_the_course(tracker, catalogue)
         if about_course:
             # "C'est pour les débutants ?" after an answer about a course asks its level.

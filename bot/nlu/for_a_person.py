@@ -1,8 +1,7 @@
-"""NLU component: a question about a personal situation a person must answer goes to the hub's team.
+"""NLU component: marks a question about a personal situation a person must answer (bot.for_a_person).
 
-A message naming one of the topics of `bot/for_a_person/<language>.yml` (bot.for_a_person) gets the
-intent `out_of_scope`, whatever FAQ it resembles: the bot says it can't answer that here and gives
-the way to a person.
+A message naming one of the topics of `bot/for_a_person/<language>.yml` is marked; the actions
+then say they can't answer that here and give the way to a person, whatever FAQ it resembles.
 """
 
 from __future__ import annotations
@@ -11,28 +10,28 @@ from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.for_a_person import TOPIC_FOUND, topic_for_a_person
 from bot.nlu.stateless import StatelessComponent
 
-OUT_OF_SCOPE_INTENT = "out_of_scope"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class ForAPerson(StatelessComponent, IntentClassifier):
-    """Sets `out_of_scope` on a message about a topic a person answers (before the FallbackClassifier)."""
+    """Marks a message about a topic a person answers (`for_a_person` in the parse output).
+
+    The intent stays the classifier's: the actions that would answer such a message from the
+    catalogue or the FAQ (a FAQ, the eligibility check, a course's details, info sessions, a
+    search, "did you mean") give the way to a person instead; cancelling a seat because one is
+    ill, or a greeting, goes on as usual.
+    """
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Puts out_of_scope first where the message names a topic of the lists."""
+        """Adds the topic found, if any."""
         for message in messages:
             topic = topic_for_a_person(message.get(TEXT))
-            if topic is None:
-                continue
-            intent = {"name": OUT_OF_SCOPE_INTENT, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != OUT_OF_SCOPE_INTENT]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
-            message.set(TOPIC_FOUND, topic, add_to_output=True)
+            if topic is not None:
+                message.set(TOPIC_FOUND, topic, add_to_output=True)
         return messages

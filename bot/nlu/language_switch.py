@@ -14,11 +14,12 @@ import re
 from typing import List, Optional, Tuple
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import TEXT
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.language import LANGUAGE_SWITCH, ORIGINAL_TEXT, SUPPORTED_LANGUAGES, fold, language_named
+from bot.language import LANGUAGE_SWITCH, ORIGINAL_TEXT, QUESTION_INTENT, SUPPORTED_LANGUAGES, fold, language_named
 from bot.nlu.stateless import StatelessComponent
 
 _LANGUAGE = r"(?:francais|frans|neerlandais|flamand|nederlands|vlaams)"
@@ -102,4 +103,27 @@ class SwitchAndAsk(StatelessComponent):
                 message.set(LANGUAGE_SWITCH, code, add_to_output=True)
                 message.set(ORIGINAL_TEXT, text, add_to_output=True)
                 message.set(TEXT, question)
+        return messages
+
+
+CHANGE_LANGUAGE_INTENT = "change_language"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SwitchIntent(StatelessComponent, IntentClassifier):
+    """Last: a message marked by SwitchAndAsk is a request to switch languages (`change_language`),
+    and the intent read in its question goes along as `question_intent`, which the switch action
+    answers after confirming the switch."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Moves the question's intent aside and puts change_language first."""
+        for message in messages:
+            if not message.get(LANGUAGE_SWITCH):
+                continue
+            question = message.get(INTENT) or {}
+            message.set(QUESTION_INTENT, question, add_to_output=True)
+            switch = {"name": CHANGE_LANGUAGE_INTENT, "confidence": 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CHANGE_LANGUAGE_INTENT]
+            message.set(INTENT, switch, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [switch] + ranking, add_to_output=True)
         return messages

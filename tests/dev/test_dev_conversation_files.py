@@ -1,4 +1,4 @@
-"""The development sets of whole conversations (tests/dev, tests/dev2): their catalogues and files are sound (no server).
+"""The development sets of whole conversations (tests/dev, tests/dev2, tests/dev3): their catalogues and files are sound (no server).
 
 Unlike the held-out evaluation (tests/eval), their failures may be read to improve the bot; each is
 played with `python -m bench.eval_conversations --set tests/dev` (or tests/dev2). Each was written
@@ -20,7 +20,8 @@ from bench.eval_conversations import (CLASSES, LANGUAGES, appears, eval_feed, fo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Each set: its folder, its ids' prefix, the conversations it has at least per language.
-SETS = {"dev": (REPO_ROOT / "tests" / "dev", "dev", 100), "dev2": (REPO_ROOT / "tests" / "dev2", "dev2", 80)}
+SETS = {"dev": (REPO_ROOT / "tests" / "dev", "dev", 100), "dev2": (REPO_ROOT / "tests" / "dev2", "dev2", 80),
+        "dev3": (REPO_ROOT / "tests" / "dev3", "dev3", 60)}
 OTHER_FEEDS = {"demo": REPO_ROOT / "catalogue_sync" / "demo" / "catalogue.json",
                "evaluation": REPO_ROOT / "tests" / "eval" / "catalogue.json",
                "sample": REPO_ROOT.parent / "shared" / "catalogue-feed" / "sample.json",
