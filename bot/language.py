@@ -25,6 +25,18 @@ LANGUAGE_SWITCH = "language_switch"
 ORIGINAL_TEXT = "original_text"
 # The intent of the question that came with the switch (the message's intent is change_language).
 QUESTION_INTENT = "question_intent"
+# The question's words, and where they start in the message (entities of the message are offsets in it).
+QUESTION_TEXT = "question_text"
+QUESTION_START = "question_start"
+
+
+def shift_entity(entity: Dict[str, Any], by: int) -> Dict[str, Any]:
+    """An entity with its offsets moved by `by` characters."""
+    moved = dict(entity)
+    for key in ("start", "end"):
+        if isinstance(moved.get(key), int):
+            moved[key] += by
+    return moved
 
 # A conversation only switches language on evidence: two words or more whose language is clear,
 # or one long word that can only be one language ("goedemorgen", "bonjour"). "ok", "oui", "ja",

@@ -21,6 +21,7 @@ from bot.nlu.language_switch import LANGUAGE_SWITCH, ORIGINAL_TEXT, SwitchAndAsk
     ("euh en fait je prefere en francais. ca dure combien de semaines?", "fr", "ca dure combien de semaines?"),
     ("ah je parle francais c'est plus facile. je suis enceinte, je peux quand meme commencer?", "fr",
      "je suis enceinte, je peux quand meme commencer?"),
+    ("kunt ge da in het nederlands zeggen? is er een stage?", "nl", "is er een stage?"),
 ])
 def test_a_switch_with_a_question_is_split(text, language, question):
     assert split_switch(text) == (language, question)
@@ -59,8 +60,14 @@ def test_the_switch_intent_keeps_the_question_s_intent_aside():
                              INTENT: {"name": "ask_course_detail", "confidence": 0.8},
                              INTENT_RANKING_KEY: [{"name": "ask_course_detail", "confidence": 0.8}]})
     plain = Message(data={TEXT: "waar is dat?", INTENT: {"name": "ask_course_detail", "confidence": 0.8}})
+    switched.set("original_text", "sorry, liever in het Nederlands: waar is dat?")
+    switched.set("entities", [{"entity": "course_detail", "value": "location", "start": 0, "end": 4}])
     SwitchIntent().process([switched, plain])
     assert switched.get(INTENT) == {"name": "change_language", "confidence": 1.0}
+    # The message as typed, its entities in it; the question and its place go along.
+    assert switched.get(TEXT) == "sorry, liever in het Nederlands: waar is dat?"
+    assert switched.get("entities")[0]["start"] == 33 and switched.get("question_text") == "waar is dat?"
+    assert switched.get("question_start") == 33
     assert switched.get(QUESTION_INTENT) == {"name": "ask_course_detail", "confidence": 0.8}
     assert plain.get(INTENT)["name"] == "ask_course_detail"
 

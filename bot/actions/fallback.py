@@ -270,7 +270,9 @@ class ActionOutOfScope(Action):
             return answer_the_pick(dispatcher, tracker, domain)
         if moves_a_booking(tracker):
             return ActionRegistrationStart().run(dispatcher, tracker, domain)
-        about_course = about_the_course(tracker, unclear=False)
+        # A very short question ("hoeveel weken?") is about the course under discussion.
+        short = len(((tracker.latest_message or {}).get("text") or "").split()) <= 3
+        about_course = about_the_course(tracker, unclear=short)
         if about_course:
             # "Faut habiter à Bruxelles ?" after an answer about a course: its residence rule.
             return about_course.run(dispatcher, tracker, domain)

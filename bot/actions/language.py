@@ -16,8 +16,8 @@ from bot import text as words_of
 from bot.actions.catalogue import open_catalogue
 from bot.actions.course_details import ActionCourseDetail
 from bot.actions.courses import course_language_question, level_question
-from bot.language import (LANGUAGE_SWITCH, QUESTION_INTENT, SUPPORTED_LANGUAGES, choose_language, detect_language,
-                          language_named, other_language)
+from bot.language import (LANGUAGE_SWITCH, QUESTION_INTENT, QUESTION_START, QUESTION_TEXT, SUPPORTED_LANGUAGES,
+                          choose_language, detect_language, language_named, other_language, shift_entity)
 from catalogue_sync.errors import CatalogueUnavailable
 
 CHANGE_LANGUAGE_INTENT = "change_language"
@@ -143,7 +143,14 @@ class ActionChangeLanguage(Action):
             # "Sorry, liever in het Nederlands: waar is dat?": the question, as the NLU read it
             # (bot.nlu.language_switch), answered in the new language.
             asked = copy.copy(tracker)
-            asked.latest_message = {**(tracker.latest_message or {}), "intent": question}
+            latest = tracker.latest_message or {}
+            asked.latest_message = {**latest, "intent": question}
+            if latest.get(QUESTION_TEXT):
+                # The question alone, its entities as offsets in it.
+                start = int(latest.get(QUESTION_START) or 0)
+                asked.latest_message["text"] = latest[QUESTION_TEXT]
+                asked.latest_message["entities"] = [shift_entity(e, -start) for e in latest.get("entities") or []
+                                                    if (e.get("start") or 0) >= start]
             return answering.run(dispatcher, asked, domain)
         text = (tracker.latest_message or {}).get("text") or ""
         if not words_of.detail_named(text, ignore=words_of.LANGUAGE_DETAILS):
@@ -157,7 +164,8 @@ def question_action(intent: Optional[str]) -> Optional[Action]:
     from bot.actions.fallback import ActionOutOfScope, ActionSuggestIntents
     from bot.actions.faq import ActionAnswerFaq
     from bot.actions.info_sessions import ActionInfoSessions
-    from bot.actions.search import ActionSearchCourses
+    from bot.actions.registration import ActionRegistrationStart
+    from bot.actions.search import ActionSearchCourses, ActionShowMoreCourses
 
     if not intent:
         return None
@@ -168,5 +176,6 @@ def question_action(intent: Optional[str]) -> Optional[Action]:
         "ask_eligibility": ActionEligibilityStart, "search_courses": ActionSearchCourses,
         "out_of_scope": ActionOutOfScope, "nlu_fallback": ActionSuggestIntents,
         "inform": ActionEligibilityCorrection, "affirm": ActionEligibilityCorrection,
-        "deny": ActionEligibilityCorrection,
+        "deny": ActionEligibilityCorrection, "register_info_session": ActionRegistrationStart,
+        "show_more": ActionShowMoreCourses,
     }.get(intent, lambda: None)()

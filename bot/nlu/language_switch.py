@@ -15,11 +15,12 @@ from typing import List, Optional, Tuple
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.language import LANGUAGE_SWITCH, ORIGINAL_TEXT, QUESTION_INTENT, SUPPORTED_LANGUAGES, fold, language_named
+from bot.language import (LANGUAGE_SWITCH, ORIGINAL_TEXT, QUESTION_INTENT, QUESTION_START, QUESTION_TEXT,
+                          SUPPORTED_LANGUAGES, fold, language_named, shift_entity)
 from bot.nlu.stateless import StatelessComponent
 
 _LANGUAGE = r"(?:francais|frans|neerlandais|flamand|nederlands|vlaams)"
@@ -30,7 +31,8 @@ _LANGUAGE = r"(?:francais|frans|neerlandais|flamand|nederlands|vlaams)"
 _SWITCH_CUES = re.compile(
     r"\b(?:svp|stp|s il (?:vous|te) plait|please|plutot|prefere|preferes|prefererais|mieux|continuer|continue"
     r"|repondre|repondez|reponds|ecrire|passer|aub|a u b|alstublieft|alsjeblieft|graag|liever|beter|verder"
-    r"|voortdoen|doorgaan|overschakelen|antwoorden|plus facile|makkelijker|gemakkelijker)\b")
+    r"|voortdoen|doorgaan|overschakelen|antwoorden|plus facile|makkelijker|gemakkelijker|zeggen|uitleggen|dire"
+    r"|expliquer|redire|herhalen)\b")
 # Clause boundaries: sentence punctuation, a colon, a comma.
 _CLAUSE = re.compile(r"[^.,;:!?]+[.,;:!?]*")
 # Words that say nothing besides the switch ("ah sorry", "euh pardon").
@@ -122,6 +124,15 @@ class SwitchIntent(StatelessComponent, IntentClassifier):
                 continue
             question = message.get(INTENT) or {}
             message.set(QUESTION_INTENT, question, add_to_output=True)
+            original, asked = message.get(ORIGINAL_TEXT) or "", message.get(TEXT) or ""
+            start = original.find(asked)
+            if asked and start >= 0:
+                # The message as typed again, its entities where they are in it; the question's
+                # words and their place go along for the switch action.
+                message.set(QUESTION_TEXT, asked, add_to_output=True)
+                message.set(QUESTION_START, start, add_to_output=True)
+                message.set(ENTITIES, [shift_entity(e, start) for e in message.get(ENTITIES) or []], add_to_output=True)
+                message.set(TEXT, original)
             switch = {"name": CHANGE_LANGUAGE_INTENT, "confidence": 1.0}
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CHANGE_LANGUAGE_INTENT]
             message.set(INTENT, switch, add_to_output=True)
