@@ -18,6 +18,7 @@ import yaml
 
 from bot.language import SUPPORTED_LANGUAGES, fold
 from bot.spelling import standard
+from bot.text import file_state
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +28,10 @@ TOPIC_FOUND = "for_a_person"
 _CACHE: Dict[str, Tuple[tuple, List[str]]] = {}
 
 
-def _state(path: Path) -> tuple:
-    try:
-        stat = path.stat()
-        return stat.st_mtime_ns, stat.st_size
-    except OSError:
-        return None, None
-
-
 def topics() -> List[str]:
     """The topics of every language, folded, as " word word " phrases; read again when a file changes."""
     paths = [TOPICS_DIR / f"{code}.yml" for code in SUPPORTED_LANGUAGES]
-    state = tuple(_state(p) for p in paths)
+    state = tuple(file_state(p) for p in paths)
     cached = _CACHE.get("all")
     if cached is None or cached[0] != state:
         phrases: List[str] = []

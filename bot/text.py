@@ -111,8 +111,8 @@ class CatalogueWords(frozenset):
 _VOCABULARY_CACHE: Dict[str, Tuple[tuple, CatalogueWords]] = {}
 
 
-def _file_state(path) -> tuple:
-    """What changes when the catalogue file is written: the sizes and times of it and its WAL."""
+def file_state(path) -> tuple:
+    """What changes when a file is written: its inode, time and size, and those of its SQLite WAL if any."""
     state = []
     for name in (str(path), f"{path}-wal"):
         try:
@@ -134,7 +134,7 @@ def catalogue_words(catalogue) -> CatalogueWords:
         CatalogueUnavailable: the catalogue cannot be read.
     """
     key = str(catalogue.path)
-    state = _file_state(catalogue.path)
+    state = file_state(catalogue.path)
     cached = _VOCABULARY_CACHE.get(key)
     if cached is None or cached[0] != state:
         cached = (state, CatalogueWords(vocabulary(catalogue.active_courses())))
@@ -234,7 +234,7 @@ def synonyms_table() -> Synonyms:
     Staff edit those files; a Brussels message mixes the languages, so all of them apply.
     """
     paths = [SYNONYMS_DIR / f"{code}.yml" for code in SUPPORTED_LANGUAGES]
-    state = tuple(_file_state(path) for path in paths)
+    state = tuple(file_state(path) for path in paths)
     cached = _SYNONYMS_CACHE.get("all")
     if cached is None or cached[0] != state:
         groups: List[Any] = []
